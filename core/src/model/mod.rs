@@ -1,0 +1,3 @@
+//! Typed resources. Semantics live elsewhere; these are plain data, decoded from YAML.
+pub mod istio;
+pub mod kube;

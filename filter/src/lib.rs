@@ -1,0 +1,2 @@
+//! meshroute proxy-wasm filter (filled by the filter issue).
+#![forbid(unsafe_code)]
