@@ -18,9 +18,13 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod analyze;
+pub mod check;
 pub mod decode;
 pub mod diag;
+pub mod host;
 pub mod model;
 pub mod node;
 pub mod resources;
+pub mod validate;
 pub mod yaml;
