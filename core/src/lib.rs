@@ -23,6 +23,7 @@ pub mod check;
 pub mod decode;
 pub mod diag;
 pub mod host;
+pub mod lb;
 pub mod model;
 pub mod node;
 pub mod resources;

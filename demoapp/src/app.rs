@@ -145,11 +145,7 @@ impl App {
             instance,
             quiet: config.quiet,
             latency_ms: AtomicU64::new(config.latency_ms),
-            fail: Mutex::new(FailMode::new(
-                config.fail_status,
-                config.fail_rate,
-                None,
-            )),
+            fail: Mutex::new(FailMode::new(config.fail_status, config.fail_rate, None)),
             stats: Mutex::new(Stats::default()),
         }
     }
@@ -240,11 +236,20 @@ impl App {
             }
             bump(&mut stats.by_path, path.to_string(), "(other)".into());
             bump(&mut stats.by_status, resp.status, 0);
-            bump(&mut stats.by_host, head.header_lossy("host"), "(other)".into());
+            bump(
+                &mut stats.by_host,
+                head.header_lossy("host"),
+                "(other)".into(),
+            );
             bump(&mut stats.by_method, head.method.clone(), "(other)".into());
             resp
         };
-        self.decorate(resp, &head.target, &head.header_lossy("host"), req.server_ip)
+        self.decorate(
+            resp,
+            &head.target,
+            &head.header_lossy("host"),
+            req.server_ip,
+        )
     }
 
     /// Add the `x-demoapp-*` headers every response carries.
@@ -425,7 +430,10 @@ mod tests {
     }
 
     fn get(app: &App, target: &str) -> Response {
-        call(app, format!("GET {target} HTTP/1.1\r\nHost: svc\r\n\r\n").as_bytes())
+        call(
+            app,
+            format!("GET {target} HTTP/1.1\r\nHost: svc\r\n\r\n").as_bytes(),
+        )
     }
 
     fn json(resp: &Response) -> serde_json::Value {
@@ -485,7 +493,13 @@ mod tests {
         let r = get(&app, "/status/418");
         assert_eq!(r.status, 418);
         assert_eq!(String::from_utf8(r.body).unwrap(), INDEX);
-        for bad in ["/status/abc", "/status/99", "/status/600", "/status/0", "/delay/x"] {
+        for bad in [
+            "/status/abc",
+            "/status/99",
+            "/status/600",
+            "/status/0",
+            "/delay/x",
+        ] {
             assert_eq!(get(&app, bad).status, 400, "{bad}");
         }
         let t = std::time::Instant::now();
@@ -498,7 +512,10 @@ mod tests {
     fn admin_fail_count_and_off() {
         let app = app();
         let v = json(&get(&app, "/admin/fail?status=503&count=2"));
-        assert_eq!((v["status"].as_u64(), v["remaining"].as_u64()), (Some(503), Some(2)));
+        assert_eq!(
+            (v["status"].as_u64(), v["remaining"].as_u64()),
+            (Some(503), Some(2))
+        );
         assert_eq!(get(&app, "/healthz").status, 200);
         assert_eq!(get(&app, "/").status, 503);
         assert_eq!(get(&app, "/echo").status, 503);
@@ -573,7 +590,10 @@ mod tests {
         let app = App::new(&config, config.listen);
         assert_eq!(app.name(), "demoapp-0.0.0.0");
         let local: IpAddr = "::ffff:10.0.0.5".parse().unwrap();
-        assert_eq!(app.server_ip(Some(local)), "10.0.0.5".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            app.server_ip(Some(local)),
+            "10.0.0.5".parse::<IpAddr>().unwrap()
+        );
         assert_eq!(app.error_response(400, "bad", local).status, 400);
     }
 }

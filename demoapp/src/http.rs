@@ -122,7 +122,10 @@ impl std::error::Error for HttpError {}
 impl Head {
     /// First value of header `name` (lower-case).
     pub fn header(&self, name: &str) -> Option<&[u8]> {
-        self.header_values(name).next()
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_slice())
     }
 
     /// All values of header `name` (lower-case), in arrival order.
@@ -219,7 +222,9 @@ impl Head {
                 [.., last] if last.eq_ignore_ascii_case(b"chunked") => Err(
                     HttpError::NotImplemented("transfer coding other than chunked"),
                 ),
-                _ => Err(HttpError::BadRequest("chunked is not the final transfer coding")),
+                _ => Err(HttpError::BadRequest(
+                    "chunked is not the final transfer coding",
+                )),
             };
         }
         let mut len: Option<u64> = None;
@@ -245,8 +250,11 @@ impl Head {
 /// A buffered reader of consecutive requests on one connection.
 pub struct Conn<R> {
     inner: R,
+    /// `buf[start..end]` holds received, unconsumed bytes; `buf[end..]` is
+    /// spare (already initialised) space for the next read.
     buf: Vec<u8>,
     start: usize,
+    end: usize,
 }
 
 impl<R: Read> Conn<R> {
@@ -254,41 +262,40 @@ impl<R: Read> Conn<R> {
     pub fn new(inner: R) -> Self {
         Conn {
             inner,
-            buf: Vec::with_capacity(READ_CHUNK),
+            buf: Vec::new(),
             start: 0,
+            end: 0,
         }
     }
 
     /// Bytes received but not consumed yet (e.g. a pipelined request).
     pub fn buffered(&self) -> &[u8] {
-        self.buf.get(self.start..).unwrap_or(&[])
+        self.buf.get(self.start..self.end).unwrap_or(&[])
     }
 
     /// Read more bytes into the buffer; returns how many (0 = EOF).
     fn fill(&mut self) -> Result<usize, HttpError> {
         if self.start > 0 {
-            let start = self.start.min(self.buf.len());
-            self.buf.drain(..start);
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
             self.start = 0;
         }
-        let old = self.buf.len();
-        self.buf.resize(old + READ_CHUNK, 0);
+        if self.buf.len() - self.end < READ_CHUNK / 2 {
+            self.buf.resize(self.end + READ_CHUNK, 0);
+        }
         loop {
-            let res = match self.buf.get_mut(old..) {
+            let res = match self.buf.get_mut(self.end..) {
                 Some(space) => self.inner.read(space),
                 None => Ok(0),
             };
             match res {
                 Ok(n) => {
-                    let n = n.min(READ_CHUNK);
-                    self.buf.truncate(old + n);
+                    let n = n.min(self.buf.len() - self.end);
+                    self.end += n;
                     return Ok(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.buf.truncate(old);
-                    return Err(HttpError::Io(e));
-                }
+                Err(e) => return Err(HttpError::Io(e)),
             }
         }
     }
@@ -299,7 +306,7 @@ impl<R: Read> Conn<R> {
         let mut scanned = 0usize;
         loop {
             // RFC 9112 §2.2: ignore empty lines before the request line.
-            while matches!(self.buf.get(self.start), Some(b'\r' | b'\n')) {
+            while matches!(self.buffered().first(), Some(b'\r' | b'\n')) {
                 self.start += 1;
             }
             let avail = self.buffered();
@@ -457,10 +464,10 @@ fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
 
 /// Parse a complete head (including its terminating blank line).
 pub fn parse_head(bytes: &[u8]) -> Result<Head, HttpError> {
-    let mut lines = bytes.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
-    let request_line = lines
-        .next()
-        .ok_or(HttpError::BadRequest("empty request"))?;
+    let mut lines = bytes
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let request_line = lines.next().ok_or(HttpError::BadRequest("empty request"))?;
     if request_line.contains(&b'\r') {
         return Err(HttpError::BadRequest("bare CR"));
     }
@@ -722,9 +729,10 @@ mod tests {
 
     #[test]
     fn parses_simple_get() {
-        let (head, body) = one(b"GET /a/b?x=1&y=2 HTTP/1.1\r\nHost: example.com\r\nX-A:  v  \r\n\r\n")
-            .unwrap()
-            .unwrap();
+        let (head, body) =
+            one(b"GET /a/b?x=1&y=2 HTTP/1.1\r\nHost: example.com\r\nX-A:  v  \r\n\r\n")
+                .unwrap()
+                .unwrap();
         assert_eq!(head.method, "GET");
         assert_eq!(head.target, "/a/b?x=1&y=2");
         assert_eq!(head.path(), "/a/b");
@@ -779,7 +787,12 @@ mod tests {
             b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
             b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
         ] {
-            assert_eq!(status_of(input), Some(400), "{}", String::from_utf8_lossy(input));
+            assert_eq!(
+                status_of(input),
+                Some(400),
+                "{}",
+                String::from_utf8_lossy(input)
+            );
         }
         assert_eq!(status_of(b"GET / HTTP/2.0\r\n\r\n"), Some(505));
         assert_eq!(
@@ -790,7 +803,10 @@ mod tests {
 
     #[test]
     fn truncated_request_is_unexpected_eof() {
-        assert!(matches!(one(b"GET / HTTP/1.1\r\nHost"), Err(HttpError::UnexpectedEof)));
+        assert!(matches!(
+            one(b"GET / HTTP/1.1\r\nHost"),
+            Err(HttpError::UnexpectedEof)
+        ));
         assert!(matches!(
             one(b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc"),
             Err(HttpError::UnexpectedEof)
@@ -849,7 +865,12 @@ mod tests {
             b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n11111111111111111\r\n",
             b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nbad trailer\r\n\r\n",
         ] {
-            assert_eq!(status_of(input), Some(400), "{}", String::from_utf8_lossy(input));
+            assert_eq!(
+                status_of(input),
+                Some(400),
+                "{}",
+                String::from_utf8_lossy(input)
+            );
         }
         let huge = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\n";
         assert_eq!(status_of(huge), Some(413));
@@ -887,7 +908,10 @@ mod tests {
         let input = b"POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nxyzGET /b HTTP/1.1\r\nConnection: close\r\n\r\n";
         let mut conn = Conn::new(Trickle(input));
         let (a, body) = conn.read_request().unwrap().unwrap();
-        assert_eq!((a.target.as_str(), body.bytes.as_slice()), ("/a", &b"xyz"[..]));
+        assert_eq!(
+            (a.target.as_str(), body.bytes.as_slice()),
+            ("/a", &b"xyz"[..])
+        );
         let (b, _) = conn.read_request().unwrap().unwrap();
         assert_eq!(b.target, "/b");
         assert!(!b.keep_alive());
@@ -939,7 +963,9 @@ mod tests {
 
     #[test]
     fn absolute_form_and_asterisk_paths() {
-        let (head, _) = one(b"GET http://Host:8/x/y?q=1 HTTP/1.1\r\n\r\n").unwrap().unwrap();
+        let (head, _) = one(b"GET http://Host:8/x/y?q=1 HTTP/1.1\r\n\r\n")
+            .unwrap()
+            .unwrap();
         assert_eq!(head.path(), "/x/y");
         assert_eq!(head.query(), "q=1");
         let (head, _) = one(b"GET HTTPS://host HTTP/1.1\r\n\r\n").unwrap().unwrap();
@@ -950,11 +976,17 @@ mod tests {
 
     #[test]
     fn connection_tokens_and_expect() {
-        let (head, _) = one(b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").unwrap().unwrap();
+        let (head, _) = one(b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")
+            .unwrap()
+            .unwrap();
         assert!(head.keep_alive());
-        let (head, _) = one(b"GET / HTTP/1.1\r\nConnection: upgrade, CLOSE\r\n\r\n").unwrap().unwrap();
+        let (head, _) = one(b"GET / HTTP/1.1\r\nConnection: upgrade, CLOSE\r\n\r\n")
+            .unwrap()
+            .unwrap();
         assert!(!head.keep_alive());
-        let (head, _) = one(b"GET / HTTP/1.1\r\nExpect: 100-Continue\r\n\r\n").unwrap().unwrap();
+        let (head, _) = one(b"GET / HTTP/1.1\r\nExpect: 100-Continue\r\n\r\n")
+            .unwrap()
+            .unwrap();
         assert!(head.expects_continue());
     }
 
