@@ -57,8 +57,12 @@ pub enum LbPolicy {
     Random,
     /// `simple: PASSTHROUGH`: forward to the original destination; no endpoint choice.
     Passthrough,
-    RingHash { minimum_ring_size: u64 },
-    Maglev { table_size: u64 },
+    RingHash {
+        minimum_ring_size: u64,
+    },
+    Maglev {
+        table_size: u64,
+    },
 }
 
 impl LbPolicy {

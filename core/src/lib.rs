@@ -20,12 +20,17 @@
 
 pub mod analyze;
 pub mod check;
+pub mod compile;
+pub mod config;
 pub mod decode;
 pub mod diag;
 pub mod host;
 pub mod lb;
 pub mod model;
 pub mod node;
+pub mod registry;
 pub mod resources;
+pub mod route;
+pub mod table;
 pub mod validate;
 pub mod yaml;

@@ -335,6 +335,22 @@ impl Resources {
         diags
     }
 
+    /// Loads objects from an already-parsed node (a list of objects, or one object) that came
+    /// from `text` (kept for positions).
+    pub fn add_node(
+        &mut self,
+        name: &str,
+        text: &str,
+        node: Node,
+        opts: &LoadOptions,
+    ) -> Vec<Diagnostic> {
+        let mut diags = Vec::new();
+        self.files.push(SourceFile::new(name, text.to_string()));
+        let file = self.files.len() as u32 - 1;
+        self.add_object(file, node, opts, &mut diags);
+        diags
+    }
+
     fn add_object(
         &mut self,
         file: u32,
@@ -544,6 +560,7 @@ impl Resources {
         self.docs.push(DocInfo { file, node, kind });
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn diag_owned(
         &self,
         file: u32,

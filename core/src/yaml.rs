@@ -186,10 +186,7 @@ impl Builder<'_> {
 
     fn run(&mut self, text: &str) {
         let mut parser = Parser::new_from_str(text);
-        loop {
-            let Some(next) = parser.next_event() else {
-                break;
-            };
+        while let Some(next) = parser.next_event() {
             let (event, span) = match next {
                 Ok(e) => e,
                 Err(e) => {

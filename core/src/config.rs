@@ -1,0 +1,255 @@
+//! The meshroute config file: who this proxy is, and the resources it serves.
+//!
+//! ```yaml
+//! proxy:
+//!   kind: gateway            # or sidecar
+//!   namespace: istio-system  # the proxy's namespace (exportTo, DR lookup, sourceNamespace)
+//!   labels: {istio: ingressgateway}
+//! debug: false               # filter only: add x-meshroute-* debug response headers
+//! resources: |               # a multi-document YAML string, or a list of objects
+//!   apiVersion: networking.istio.io/v1
+//!   kind: Gateway
+//!   ...
+//! ```
+//! The filter's plugin configuration, `meshroute -c FILE` and the web page read this format.
+
+use crate::decode::{self, Decoder, FromNode};
+use crate::diag::{codes, Diagnostic, Severity};
+use crate::node::{Node, Pos, Value};
+use crate::resources::{LoadOptions, Resources, SourceFile};
+use crate::yaml::parse_documents;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProxyKind {
+    #[default]
+    Gateway,
+    Sidecar,
+}
+
+/// Who the proxy running the table is.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ProxyIdentity {
+    pub kind: ProxyKind,
+    pub namespace: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+impl ProxyIdentity {
+    pub fn gateway(namespace: &str, labels: &[(&str, &str)]) -> ProxyIdentity {
+        ProxyIdentity {
+            kind: ProxyKind::Gateway,
+            namespace: namespace.to_string(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+    pub fn sidecar(namespace: &str, labels: &[(&str, &str)]) -> ProxyIdentity {
+        ProxyIdentity {
+            kind: ProxyKind::Sidecar,
+            ..ProxyIdentity::gateway(namespace, labels)
+        }
+    }
+    /// `ns/name`-free description for views: `gateway istio-system {istio=ingressgateway}`.
+    pub fn describe(&self) -> String {
+        let labels: Vec<String> = self
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        format!(
+            "{} in namespace {} {{{}}}",
+            match self.kind {
+                ProxyKind::Gateway => "gateway",
+                ProxyKind::Sidecar => "sidecar",
+            },
+            self.namespace,
+            labels.join(",")
+        )
+    }
+}
+
+/// A parsed meshroute config file.
+#[derive(Debug, Clone, Default)]
+pub struct MeshConfig {
+    pub proxy: ProxyIdentity,
+    /// Filter option: add debug response headers.
+    pub debug: bool,
+    /// Filter option: the logical listener port requests on this Envoy listener are routed for
+    /// (the seed's gateway: 8080). Unset: Envoy's `destination.port`.
+    pub listener_port: Option<u32>,
+    pub resources: Resources,
+}
+
+const KNOWN: &[&str] = &["proxy", "resources", "debug", "listenerPort"];
+const PROXY_KNOWN: &[&str] = &["kind", "namespace", "labels"];
+
+/// Parses a config file. Returns `None` when the file is unusable (the diagnostics say why);
+/// resource-level problems are diagnostics too but still yield a config.
+pub fn parse_config(
+    name: &str,
+    bytes: &[u8],
+    opts: &LoadOptions,
+) -> (Option<MeshConfig>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(_) => {
+            let mut res = Resources::default();
+            diags.extend(res.add_bytes(name, bytes, opts));
+            return (None, diags);
+        }
+    };
+    let file = SourceFile::new(name, text.to_string());
+    let mk = |pos: Pos, path: &str, msg: String| Diagnostic {
+        code: codes::CONFIG.to_string(),
+        severity: Severity::Error,
+        kind: String::new(),
+        namespace: String::new(),
+        name: String::new(),
+        path: path.to_string(),
+        file: name.to_string(),
+        line: pos.line,
+        column: pos.column,
+        column_utf16: file.utf16_column(pos),
+        message: msg,
+    };
+    let docs = parse_documents(text, &opts.limits);
+    let Some(doc) = docs
+        .into_iter()
+        .find(|d| d.node.is_some() || !d.errors.is_empty())
+    else {
+        diags.push(mk(
+            Pos { line: 1, column: 1 },
+            "",
+            "config file is empty; expected `proxy:` and `resources:`".into(),
+        ));
+        return (None, diags);
+    };
+    for e in &doc.errors {
+        diags.push(mk(e.pos, "", e.message.clone()));
+    }
+    let Some(root) = doc.node else {
+        return (None, diags);
+    };
+    let Value::Map(entries) = &root.value else {
+        diags.push(mk(
+            root.pos,
+            "",
+            format!(
+                "config must be a mapping with `proxy` and `resources`, got {}",
+                root.type_name()
+            ),
+        ));
+        return (None, diags);
+    };
+    let mut d = Decoder::default();
+    for (k, _) in entries {
+        if !KNOWN.contains(&decode::camel(&k.name).as_str()) {
+            decode::unknown_field(&mut d, "", &k.name, k.pos, KNOWN);
+        }
+    }
+    let mut cfg = MeshConfig::default();
+    match root.get("proxy") {
+        None => diags.push(mk(
+            root.pos,
+            "proxy",
+            "missing `proxy:` (kind: gateway|sidecar, namespace, labels)".into(),
+        )),
+        Some(p) => {
+            if let Value::Map(pe) = &p.value {
+                for (k, _) in pe {
+                    if !PROXY_KNOWN.contains(&k.name.as_str()) {
+                        decode::unknown_field(&mut d, "proxy", &k.name, k.pos, PROXY_KNOWN);
+                    }
+                }
+            }
+            match p.get("kind").map(|n| (n, n.as_str())) {
+                Some((_, Some("gateway"))) | None => cfg.proxy.kind = ProxyKind::Gateway,
+                Some((_, Some("sidecar"))) => cfg.proxy.kind = ProxyKind::Sidecar,
+                Some((n, _)) => diags.push(mk(
+                    n.pos,
+                    "proxy.kind",
+                    "proxy.kind must be `gateway` or `sidecar`".into(),
+                )),
+            }
+            cfg.proxy.namespace = match p.get("namespace") {
+                Some(n) => String::from_node(n, "proxy.namespace", &mut d).unwrap_or_default(),
+                None => opts.default_namespace.clone(),
+            };
+            if let Some(l) = p.get("labels") {
+                cfg.proxy.labels =
+                    BTreeMap::from_node(l, "proxy.labels", &mut d).unwrap_or_default();
+            }
+        }
+    }
+    if let Some(n) = root.get("debug") {
+        cfg.debug = bool::from_node(n, "debug", &mut d).unwrap_or(false);
+    }
+    if let Some(n) = root
+        .get("listenerPort")
+        .or_else(|| root.get("listener_port"))
+    {
+        cfg.listener_port =
+            u32::from_node(n, "listenerPort", &mut d).filter(|p| (1..=65535).contains(p));
+        if cfg.listener_port.is_none() {
+            diags.push(mk(
+                n.pos,
+                "listenerPort",
+                "listenerPort must be a port number 1-65535".into(),
+            ));
+        }
+    }
+    for e in d.errors {
+        let mut diag = mk(e.pos, &e.path, e.message);
+        diag.code = e.code.to_string();
+        diags.push(diag);
+    }
+    // Problems with the config file itself (not with the resources it carries) make it unusable.
+    let own_errors = diags.iter().any(|d| d.severity == Severity::Error);
+    match root.get("resources") {
+        None => diags.push(mk(
+            root.pos,
+            "resources",
+            "missing `resources:` (a multi-document YAML string or a list of objects)".into(),
+        )),
+        Some(Node {
+            value: Value::Str(s),
+            pos,
+        }) => {
+            // A block scalar starts on the line after `resources: |`.
+            let offset = if text
+                .lines()
+                .nth(pos.line as usize - 1)
+                .is_some_and(|l| l.trim_end().ends_with(['|', '>', '-', '+']))
+            {
+                pos.line
+            } else {
+                pos.line.saturating_sub(1)
+            };
+            diags.extend(cfg.resources.add_text_at(name, s, opts, offset));
+        }
+        Some(
+            list @ Node {
+                value: Value::Seq(_),
+                ..
+            },
+        ) => {
+            diags.extend(cfg.resources.add_node(name, text, list.clone(), opts));
+        }
+        Some(other) => diags.push(mk(
+            other.pos,
+            "resources",
+            format!(
+                "`resources` must be a YAML string or a list of objects, got {}",
+                other.type_name()
+            ),
+        )),
+    }
+    let fatal = own_errors || diags.iter().any(|d| d.code == codes::CONFIG);
+    (if fatal { None } else { Some(cfg) }, diags)
+}

@@ -1,0 +1,394 @@
+//! The compiled route table: what Envoy would hold after istiod's translation — listeners,
+//! route configurations with virtual hosts and ordered routes, clusters with endpoints and
+//! policy. Immutable after [`crate::compile::compile`]; shared by every request.
+
+use crate::config::ProxyIdentity;
+use crate::lb::{Endpoint, OutlierPolicy, Selector};
+use regex::bytes::Regex;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A compiled `StringMatch`.
+#[derive(Debug, Clone)]
+pub enum StrMatch {
+    Exact(String),
+    Prefix(String),
+    /// RE2 full match (compiled as `^(?:…)$`); keeps the source for views.
+    Regex(Regex, String),
+    Present,
+}
+
+impl StrMatch {
+    pub fn matches(&self, value: &[u8]) -> bool {
+        match self {
+            StrMatch::Exact(e) => value == e.as_bytes(),
+            StrMatch::Prefix(p) => value.starts_with(p.as_bytes()),
+            StrMatch::Regex(r, _) => r.is_match(value),
+            StrMatch::Present => true,
+        }
+    }
+    pub fn describe(&self) -> String {
+        match self {
+            StrMatch::Exact(e) => format!("exact {e:?}"),
+            StrMatch::Prefix(p) => format!("prefix {p:?}"),
+            StrMatch::Regex(_, s) => format!("regex {s:?}"),
+            StrMatch::Present => "present".into(),
+        }
+    }
+}
+
+/// Path specifier of an Envoy route (whole path without the query string).
+#[derive(Debug, Clone)]
+pub enum PathMatch {
+    Prefix(String),
+    Exact(String),
+    Regex(Regex, String),
+}
+
+#[derive(Debug, Clone)]
+pub struct HeaderMatcher {
+    /// Lower-case name; pseudo-headers `:authority`, `:method`, `:scheme` included.
+    pub name: String,
+    pub matcher: StrMatch,
+    /// `withoutHeaders`: the match fails when this matcher matches.
+    pub invert: bool,
+    /// Istio sets `treat_missing_header_as_empty` for withoutHeaders value matchers.
+    pub missing_as_empty: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueryMatcher {
+    pub name: String,
+    pub matcher: StrMatch,
+}
+
+#[derive(Debug, Clone)]
+pub struct RouteMatch {
+    pub path: PathMatch,
+    pub case_sensitive: bool,
+    pub headers: Vec<HeaderMatcher>,
+    pub query: Vec<QueryMatcher>,
+    /// A JWT-claim match (`@request.auth.claims…`): never true without RequestAuthentication.
+    pub never: bool,
+}
+
+impl RouteMatch {
+    pub fn catch_all() -> RouteMatch {
+        RouteMatch {
+            path: PathMatch::Prefix("/".into()),
+            case_sensitive: true,
+            headers: Vec::new(),
+            query: Vec::new(),
+            never: false,
+        }
+    }
+
+    /// `IsCatchAllRoute` (route.go): prefix `/` or regex `*`/`.*` with no other matchers.
+    pub fn is_catch_all(&self) -> bool {
+        let path_all = match &self.path {
+            PathMatch::Prefix(p) => p == "/" || p.is_empty(),
+            PathMatch::Regex(_, s) => s == "*" || s == ".*",
+            PathMatch::Exact(_) => false,
+        };
+        path_all && self.headers.is_empty() && self.query.is_empty() && !self.never
+    }
+
+    /// istioctl's MATCH column: `/*`, `/foo*`, `/exact`, `~regex`, plus `(+N)` for other matchers.
+    pub fn describe(&self) -> String {
+        let mut s = match &self.path {
+            PathMatch::Prefix(p) => format!("{p}*"),
+            PathMatch::Exact(p) => p.clone(),
+            PathMatch::Regex(_, r) => format!("~{r}"),
+        };
+        let extra = self.headers.len() + self.query.len();
+        if extra > 0 {
+            s.push_str(&format!(" (+{extra} more)"));
+        }
+        s
+    }
+}
+
+/// Header mutations, in Istio's order (set, then add; remove).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HeaderOps {
+    pub set: Vec<(String, String)>,
+    pub add: Vec<(String, String)>,
+    pub remove: Vec<String>,
+}
+
+impl HeaderOps {
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty() && self.add.is_empty() && self.remove.is_empty()
+    }
+    /// Appends `other` after `self` (destination-level ops after route-level ones).
+    pub fn extend(&mut self, other: &HeaderOps) {
+        self.set.extend(other.set.iter().cloned());
+        self.add.extend(other.add.iter().cloned());
+        self.remove.extend(other.remove.iter().cloned());
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ClusterRef {
+    Known(u32),
+    /// A cluster istiod would name but that does not exist (unknown host, subset or port):
+    /// Envoy answers 503 (cluster not found).
+    Missing(u32),
+}
+
+#[derive(Debug, Clone)]
+pub struct WeightedDest {
+    pub cluster: ClusterRef,
+    /// `outbound|PORT|SUBSET|FQDN`.
+    pub cluster_name: String,
+    pub weight: u32,
+    pub request_headers: HeaderOps,
+    pub response_headers: HeaderOps,
+    /// Destination-level `:authority`/`host` header set (used only without a route-level one).
+    pub authority: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RedirectAction {
+    pub uri: Option<String>,
+    pub authority: Option<String>,
+    pub scheme: Option<String>,
+    /// Explicit port, or the server/listener port for `derivePort: FROM_REQUEST_PORT`.
+    pub port: Option<u32>,
+    pub code: u16,
+}
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    Forward(Vec<WeightedDest>),
+    Redirect(RedirectAction),
+    DirectResponse {
+        status: u16,
+        body: Option<String>,
+    },
+    /// `allow_any` catch-all (ALLOW_ANY): Envoy's PassthroughCluster.
+    Passthrough,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RetrySpec {
+    /// Retries, not attempts (max requests = 1 + retries).
+    pub num_retries: u32,
+    pub retry_on: String,
+    pub retriable_status_codes: Vec<u32>,
+    pub per_try_timeout_ms: Option<u64>,
+    /// Whether the default policy (no `retries` in the VirtualService) applies.
+    pub is_default: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FaultSpec {
+    pub delay_ms: Option<u64>,
+    /// Parts per million of requests delayed.
+    pub delay_per_million: u32,
+    pub abort_status: Option<u16>,
+    pub abort_grpc_status: Option<u32>,
+    pub abort_per_million: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct CorsSpec {
+    pub allow_origins: Vec<StrMatch>,
+    pub allow_methods: String,
+    pub allow_headers: String,
+    pub expose_headers: String,
+    pub max_age: Option<String>,
+    pub allow_credentials: bool,
+    /// `unmatchedPreflights: IGNORE`.
+    pub ignore_unmatched_preflights: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct MirrorSpec {
+    pub cluster: ClusterRef,
+    pub cluster_name: String,
+    pub per_million: u32,
+}
+
+#[derive(Debug, Clone)]
+pub enum UriRewrite {
+    /// Envoy `prefix_rewrite`: replaces the matched prefix (whole path for exact/regex matches).
+    Prefix(String),
+    /// Envoy `regex_rewrite`: replaces every match in the path.
+    Regex(Regex, String),
+}
+
+/// Everything a route does besides choosing where to go.
+#[derive(Debug, Clone, Default)]
+pub struct RouteExtras {
+    pub uri_rewrite: Option<UriRewrite>,
+    pub authority_rewrite: Option<String>,
+    pub request_headers: HeaderOps,
+    pub response_headers: HeaderOps,
+    /// 0 = disabled (Istio's default).
+    pub timeout_ms: u64,
+    pub retry: Option<RetrySpec>,
+    pub fault: Option<FaultSpec>,
+    pub mirrors: Vec<MirrorSpec>,
+    pub cors: Option<CorsSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// Envoy route name: `route.name[.match.name]`, or `default`.
+    pub name: String,
+    /// `ns/name` of the VirtualService the route came from.
+    pub virtual_service: Option<String>,
+    pub matcher: RouteMatch,
+    pub action: Action,
+    pub extras: RouteExtras,
+}
+
+#[derive(Debug, Clone)]
+pub struct VirtualHost {
+    pub name: String,
+    pub domains: Vec<String>,
+    pub routes: Vec<Route>,
+    /// Gateway `httpsRedirect`: every request gets a 301 to https.
+    pub require_tls: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RouteConfig {
+    pub name: String,
+    pub virtual_hosts: Vec<VirtualHost>,
+    exact: HashMap<String, usize>,
+    /// `*.foo.com` style, longest suffix first.
+    suffix: Vec<(String, usize)>,
+    /// `foo.*` style, longest prefix first.
+    prefix: Vec<(String, usize)>,
+    star: Option<usize>,
+}
+
+impl RouteConfig {
+    pub fn new(name: String, virtual_hosts: Vec<VirtualHost>) -> RouteConfig {
+        let mut rc = RouteConfig {
+            name,
+            virtual_hosts,
+            ..Default::default()
+        };
+        for (i, vh) in rc.virtual_hosts.iter().enumerate() {
+            for d in &vh.domains {
+                let d = d.to_ascii_lowercase();
+                if d == "*" {
+                    rc.star.get_or_insert(i);
+                } else if let Some(s) = d.strip_prefix('*') {
+                    rc.suffix.push((s.to_string(), i));
+                } else if let Some(p) = d.strip_suffix('*') {
+                    rc.prefix.push((p.to_string(), i));
+                } else {
+                    rc.exact.entry(d).or_insert(i);
+                }
+            }
+        }
+        rc.suffix.sort_by_key(|x| std::cmp::Reverse(x.0.len()));
+        rc.prefix.sort_by_key(|x| std::cmp::Reverse(x.0.len()));
+        rc
+    }
+
+    /// Envoy's virtual-host search: exact, then suffix wildcards (longest first), then prefix
+    /// wildcards, then `*` (route_components.proto `VirtualHost.domains`). `host` is already
+    /// lower-cased and stripped of its port (Istio sets `ignore_port_in_host_matching`).
+    pub fn find_virtual_host(&self, host: &str) -> Option<usize> {
+        if let Some(&i) = self.exact.get(host) {
+            return Some(i);
+        }
+        for (s, i) in &self.suffix {
+            // The wildcard must match at least one character.
+            if host.len() > s.len() && host.ends_with(s.as_str()) {
+                return Some(*i);
+            }
+        }
+        for (p, i) in &self.prefix {
+            if host.len() > p.len() && host.starts_with(p.as_str()) {
+                return Some(*i);
+            }
+        }
+        self.star
+    }
+}
+
+/// What `istioctl proxy-config listeners` shows, reduced to HTTP.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listener {
+    /// `0.0.0.0_8080`
+    pub name: String,
+    /// The port Envoy listens on (gateway: the Service targetPort the server port maps to).
+    pub port: u32,
+    /// Route configuration index.
+    #[serde(skip)]
+    pub route_config: usize,
+    pub route_config_name: String,
+    /// Gateway: the server port numbers (`match.port`, `derivePort` use these).
+    pub server_ports: Vec<u32>,
+    pub gateways: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum HashPolicy {
+    Header(String),
+    Cookie {
+        name: String,
+        path: Option<String>,
+        ttl_ms: Option<u64>,
+    },
+    Query(String),
+    SourceIp,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct PoolLimits {
+    pub max_connections: Option<u32>,
+    pub http1_max_pending_requests: Option<u32>,
+    pub http2_max_requests: Option<u32>,
+    pub max_requests_per_connection: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    pub name: String,
+    /// Service hostname (FQDN).
+    pub service: String,
+    pub port: u32,
+    pub subset: String,
+    pub endpoints: Vec<Endpoint>,
+    pub selector: Selector,
+    pub hash: Option<HashPolicy>,
+    pub outlier: Option<OutlierPolicy>,
+    pub pool: Option<PoolLimits>,
+    /// `ns/name` of the DestinationRule(s) applied.
+    pub destination_rule: Option<String>,
+    /// `EDS`, `ORIGINAL_DST` (passthrough), `STATIC`, …: the TYPE column of istioctl.
+    pub discovery: &'static str,
+}
+
+/// The compiled table for one proxy.
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable {
+    pub proxy: ProxyIdentity,
+    pub listeners: Vec<Listener>,
+    pub route_configs: Vec<RouteConfig>,
+    pub clusters: Vec<Cluster>,
+    /// Names of clusters routes refer to that do not exist (`ClusterRef::Missing`).
+    pub missing_clusters: Vec<String>,
+    pub cluster_index: HashMap<String, u32>,
+    pub listener_index: HashMap<u32, usize>,
+}
+
+impl RouteTable {
+    pub fn cluster(&self, name: &str) -> Option<&Cluster> {
+        self.cluster_index
+            .get(name)
+            .map(|&i| &self.clusters[i as usize])
+    }
+
+    /// The listener serving a (logical) port.
+    pub fn listener(&self, port: u32) -> Option<&Listener> {
+        self.listener_index.get(&port).map(|&i| &self.listeners[i])
+    }
+}
