@@ -25,3 +25,56 @@ pub fn check(
     check_resources(&res, opts, &mut diags);
     (res, diags)
 }
+
+/// Whether a diagnostic is one the Kubernetes API server would refuse the resource for
+/// (unparsable YAML, unknown fields, wrong types, Istio's webhook validation) — as opposed to
+/// `istioctl analyze` findings, which are reported but applied anyway. The filter refuses a
+/// configuration with any of these; analyzer errors (e.g. IST0101) are logged and served, so the
+/// proxy answers what Istio would (e.g. 503 for an unknown destination host).
+pub fn rejects(d: &Diagnostic) -> bool {
+    use crate::diag::{codes, Severity};
+    d.severity == Severity::Error
+        && matches!(
+            d.code.as_str(),
+            codes::YAML_SYNTAX
+                | codes::INPUT_LIMIT
+                | codes::NOT_UTF8
+                | codes::NOT_AN_OBJECT
+                | codes::DUPLICATE_KEY
+                | codes::UNKNOWN_FIELD
+                | codes::WRONG_TYPE
+                | codes::CONFIG
+                | codes::SCHEMA_ERROR
+        )
+}
+
+/// A meshroute config file, checked and compiled: what the filter, `meshroute simulate` and the
+/// browser need.
+pub struct Prepared {
+    pub config: crate::config::MeshConfig,
+    pub table: crate::table::RouteTable,
+    /// Every diagnostic (load, validation, analysis, compile), sorted.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses, checks and compiles a config file. `Err` carries all diagnostics when the file is
+/// unusable or has rejecting errors (see [`rejects`]).
+pub fn prepare(name: &str, bytes: &[u8], load: &LoadOptions) -> Result<Prepared, Vec<Diagnostic>> {
+    let (cfg, mut diags) = crate::config::parse_config(name, bytes, load);
+    let Some(config) = cfg else {
+        diag::sort(&mut diags);
+        return Err(diags);
+    };
+    check_resources(&config.resources, &AnalyzeOptions::default(), &mut diags);
+    if diags.iter().any(rejects) {
+        return Err(diags);
+    }
+    let (table, cd) = crate::compile::compile(&config.resources, &config.proxy);
+    diags.extend(cd);
+    diag::sort(&mut diags);
+    Ok(Prepared {
+        config,
+        table,
+        diagnostics: diags,
+    })
+}

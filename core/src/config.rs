@@ -85,7 +85,12 @@ pub struct MeshConfig {
     pub resources: Resources,
 }
 
-const KNOWN: &[&str] = &["proxy", "resources", "debug", "listenerPort"];
+const KNOWN: &[&str] = &["proxy", "resources", "include", "debug", "listenerPort"];
+
+/// Reads an `include` entry (a file or directory path relative to the config file) and returns
+/// the named files it stands for. Core does no I/O: the CLI passes a resolver that reads disk;
+/// the filter and the browser pass none (their configs carry `resources` inline).
+pub type IncludeResolver<'a> = &'a dyn Fn(&str) -> Result<Vec<(String, Vec<u8>)>, String>;
 const PROXY_KNOWN: &[&str] = &["kind", "namespace", "labels"];
 
 /// Parses a config file. Returns `None` when the file is unusable (the diagnostics say why);

@@ -1,2 +1,259 @@
-//! meshroute proxy-wasm filter (filled by the filter issue).
+//! # meshroute-filter
+//!
+//! A proxy-wasm HTTP filter that makes stock Envoy route by Istio's rules. The plugin
+//! configuration is a meshroute config file (`proxy` + `resources`); `on_configure` loads,
+//! validates and compiles it with `meshroute-core` (refusing it, with every diagnostic logged,
+//! when the Kubernetes API server would refuse it), and each request is routed and its endpoint
+//! chosen by core. The filter then either answers locally (404/503/redirect/direct
+//! response/CORS preflight) or steers Envoy: it always overwrites the `ORIGINAL_DST` steering
+//! header, so no client can choose its own upstream, and sets the router's `x-envoy-*` headers
+//! for timeouts, retries and faults.
+//!
+//! The per-request logic lives in [`plan`] (pure, natively tested); this file is the glue.
 #![forbid(unsafe_code)]
+
+pub mod plan;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm {
+    use crate::plan::{self, Edit, Incoming, Plan};
+    use meshroute_core::check::{prepare, rejects};
+    use meshroute_core::diag::Severity;
+    use meshroute_core::lb::SplitMix64;
+    use meshroute_core::resources::LoadOptions;
+    use meshroute_core::route::LbState;
+    use meshroute_core::table::RouteTable;
+    use proxy_wasm::hostcalls;
+    use proxy_wasm::traits::{Context, HttpContext, RootContext};
+    use proxy_wasm::types::{Action, ContextType, LogLevel, MapType};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    proxy_wasm::main! {{
+        proxy_wasm::set_log_level(LogLevel::Info);
+        proxy_wasm::set_root_context(|id| -> Box<dyn RootContext> { Box::new(Root::new(id)) });
+    }}
+
+    /// Per worker and per configuration: the compiled table and the LB state.
+    struct Shared {
+        table: RouteTable,
+        debug: bool,
+        listener_port: Option<u32>,
+        lb: RefCell<LbState>,
+        rng: RefCell<SplitMix64>,
+    }
+
+    struct Root {
+        id: u32,
+        shared: Option<Rc<Shared>>,
+    }
+
+    impl Root {
+        fn new(id: u32) -> Root {
+            Root { id, shared: None }
+        }
+    }
+
+    fn now_ms() -> u64 {
+        hostcalls::get_current_time()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_millis() as u64)
+    }
+
+    impl Context for Root {}
+
+    impl RootContext for Root {
+        fn on_configure(&mut self, _size: usize) -> bool {
+            let bytes = hostcalls::get_buffer(
+                proxy_wasm::types::BufferType::PluginConfiguration,
+                0,
+                usize::MAX,
+            )
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+            let name = "plugin-configuration";
+            match prepare(name, &bytes, &LoadOptions::default()) {
+                Err(diags) => {
+                    let n = diags.iter().filter(|d| rejects(d)).count();
+                    for d in diags.iter().filter(|d| d.severity == Severity::Error) {
+                        log::error!("{d}");
+                    }
+                    log::error!(
+                        "meshroute: configuration refused ({} error(s) the API server would reject); the previous configuration, if any, keeps serving",
+                        n.max(1)
+                    );
+                    false
+                }
+                Ok(p) => {
+                    for d in &p.diagnostics {
+                        match d.severity {
+                            Severity::Error | Severity::Warning => log::warn!("{d}"),
+                            Severity::Info => {}
+                        }
+                    }
+                    let lb = LbState::for_table(&p.table);
+                    log::info!(
+                        "meshroute: configured {} ({} listeners, {} clusters)",
+                        p.config.proxy.describe(),
+                        p.table.listeners.len(),
+                        p.table.clusters.len()
+                    );
+                    self.shared = Some(Rc::new(Shared {
+                        table: p.table,
+                        debug: p.config.debug,
+                        listener_port: p.config.listener_port,
+                        lb: RefCell::new(lb),
+                        rng: RefCell::new(SplitMix64(
+                            now_ms() ^ (u64::from(self.id) << 32) ^ 0x6d65_7368,
+                        )),
+                    }));
+                    true
+                }
+            }
+        }
+
+        fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
+            Some(Box::new(Stream {
+                shared: self.shared.clone(),
+                plan: None,
+                replied: false,
+            }))
+        }
+
+        fn get_type(&self) -> Option<ContextType> {
+            Some(ContextType::HttpContext)
+        }
+    }
+
+    struct Stream {
+        shared: Option<Rc<Shared>>,
+        plan: Option<Plan>,
+        replied: bool,
+    }
+
+    impl Context for Stream {}
+
+    fn apply_request(edits: &[Edit]) {
+        for e in edits {
+            let _ = match e {
+                Edit::Set(k, v) => {
+                    hostcalls::set_map_value(MapType::HttpRequestHeaders, k, v.as_deref())
+                }
+                Edit::Add(k, v) => hostcalls::add_map_value(MapType::HttpRequestHeaders, k, v),
+            };
+        }
+    }
+
+    fn apply_response(edits: &[Edit]) {
+        for e in edits {
+            let _ = match e {
+                Edit::Set(k, v) => {
+                    hostcalls::set_map_value(MapType::HttpResponseHeaders, k, v.as_deref())
+                }
+                Edit::Add(k, v) => hostcalls::add_map_value(MapType::HttpResponseHeaders, k, v),
+            };
+        }
+    }
+
+    impl HttpContext for Stream {
+        fn on_http_request_headers(&mut self, _n: usize, _eos: bool) -> Action {
+            let Some(shared) = self.shared.clone() else {
+                // No configuration: never forward with client-chosen steering.
+                let _ = hostcalls::send_http_response(
+                    503,
+                    vec![],
+                    Some(b"meshroute: not configured\n"),
+                );
+                self.replied = true;
+                return Action::Pause;
+            };
+            let headers = hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default();
+            let source = hostcalls::get_property(vec!["source", "address"])
+                .ok()
+                .flatten()
+                .and_then(|b| plan::parse_source(&b));
+            let listener_port = shared.listener_port.unwrap_or_else(|| {
+                hostcalls::get_property(vec!["destination", "port"])
+                    .ok()
+                    .flatten()
+                    .and_then(|b| plan::parse_port(&b))
+                    .unwrap_or(0)
+            });
+            let inc = Incoming {
+                headers: &headers,
+                source,
+                listener_port,
+            };
+            let p = {
+                let (Ok(mut lb), Ok(mut rng)) =
+                    (shared.lb.try_borrow_mut(), shared.rng.try_borrow_mut())
+                else {
+                    let _ = hostcalls::send_http_response(503, vec![], Some(b"meshroute: busy\n"));
+                    self.replied = true;
+                    return Action::Pause;
+                };
+                plan::plan(
+                    &shared.table,
+                    shared.debug,
+                    &inc,
+                    &mut lb,
+                    now_ms(),
+                    &mut *rng,
+                )
+            };
+            apply_request(&p.request);
+            let action = if let Some(r) = &p.reply {
+                if let Some(reason) = &p.reason {
+                    log::debug!("local reply {reason}");
+                }
+                let mut hs: Vec<(&str, &str)> = r
+                    .headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                let dbg: Vec<(String, String)> = p
+                    .response
+                    .edits
+                    .iter()
+                    .filter_map(|e| match e {
+                        Edit::Set(k, Some(v)) => Some((k.clone(), v.clone())),
+                        _ => None,
+                    })
+                    .collect();
+                hs.extend(dbg.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                let body = if r.body.is_empty() {
+                    None
+                } else {
+                    Some(r.body.as_bytes())
+                };
+                let _ = hostcalls::send_http_response(u32::from(r.status), hs, body);
+                self.replied = true;
+                Action::Pause
+            } else {
+                Action::Continue
+            };
+            self.plan = Some(p);
+            action
+        }
+
+        fn on_http_response_headers(&mut self, _n: usize, _eos: bool) -> Action {
+            if self.replied {
+                return Action::Continue;
+            }
+            if let Some(p) = &self.plan {
+                apply_response(&p.response.edits);
+            }
+            Action::Continue
+        }
+
+        fn on_log(&mut self) {
+            if let (Some(shared), Some(p)) = (&self.shared, self.plan.take()) {
+                if let Ok(mut lb) = shared.lb.try_borrow_mut() {
+                    plan::release(&mut lb, p.in_flight);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,461 @@
+//! `meshroute bootstrap`: writes an Envoy bootstrap (and the ECDS file it watches) that runs a
+//! meshroute config in stock Envoy.
+//!
+//! Layout of DIR:
+//! - `envoy.yaml`: listener → HCM → [meshroute wasm (ECDS), header_to_metadata, fault, router];
+//!   one catch-all route whose cluster comes from the filter (`x-meshroute-cluster`), two
+//!   `ORIGINAL_DST` clusters (upstream, mirror) steered by the endpoint the filter chose.
+//! - `ecds/meshroute.yaml`: the wasm filter config with the meshroute config inline. Replace it
+//!   atomically (`meshroute bootstrap --ecds-only …` or write + `mv`) to reload without restart.
+//!
+//! Every mechanism here was verified on Envoy 1.40 (envoy-configs/NOTES-spike.md).
+
+use meshroute_core::check::{prepare, rejects};
+use meshroute_core::node::Value;
+use meshroute_core::resources::LoadOptions;
+use meshroute_core::yaml::{parse_documents, Limits};
+use std::path::{Path, PathBuf};
+
+pub struct Options {
+    pub config: PathBuf,
+    pub out: PathBuf,
+    pub wasm: PathBuf,
+    pub listen: String,
+    pub listener_port: Option<u32>,
+    pub admin: String,
+    pub runtime: String,
+    pub failure_policy: String,
+    pub access_log: Option<PathBuf>,
+    pub ecds_only: bool,
+}
+
+/// Reads `include:` entries relative to the config file: a file, or a directory whose
+/// `*.yaml`, `*.yml`, `*.json` files are read in name order.
+pub fn resolver(base: &Path) -> impl Fn(&str) -> Result<Vec<(String, Vec<u8>)>, String> + '_ {
+    move |p: &str| {
+        let path = base.join(p);
+        let mut out = Vec::new();
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(&path)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    matches!(
+                        p.extension().and_then(|x| x.to_str()),
+                        Some("yaml" | "yml" | "json")
+                    )
+                })
+                .collect();
+            entries.sort();
+            for e in entries {
+                let bytes = std::fs::read(&e).map_err(|err| format!("{}: {err}", e.display()))?;
+                out.push((e.display().to_string(), bytes));
+            }
+        } else {
+            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            out.push((path.display().to_string(), bytes));
+        }
+        Ok(out)
+    }
+}
+
+/// Produces the self-contained config the filter reads: `include:` files inlined into
+/// `resources`, and `listenerPort` overridden when asked. Output is JSON (valid YAML).
+pub fn inline_config(path: &Path, listener_port: Option<u32>) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8", path.display()))?;
+    let docs = parse_documents(&text, &Limits::default());
+    let Some(root) = docs.into_iter().find_map(|d| d.node) else {
+        return Err(format!("{}: empty or unparsable config", path.display()));
+    };
+    let Value::Map(entries) = root.value else {
+        return Err(format!("{}: config must be a mapping", path.display()));
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    let resolve = resolver(base);
+    let mut out = serde_json::Map::new();
+    let mut resources = String::new();
+    for (k, v) in entries {
+        match k.name.as_str() {
+            "include" => {
+                let paths: Vec<String> = match &v.value {
+                    Value::Str(s) => vec![s.clone()],
+                    Value::Seq(items) => items
+                        .iter()
+                        .filter_map(|n| n.as_str().map(String::from))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                for p in paths {
+                    for (name, bytes) in resolve(&p)? {
+                        let t =
+                            String::from_utf8(bytes).map_err(|_| format!("{name} is not UTF-8"))?;
+                        resources.push_str(&format!("# {name}\n---\n{t}\n---\n"));
+                    }
+                }
+            }
+            "resources" => match &v.value {
+                Value::Str(s) => {
+                    resources.push_str(s);
+                    resources.push_str("\n---\n");
+                }
+                _ => {
+                    out.insert(
+                        "resources".into(),
+                        serde_json::to_value(&v).map_err(|e| e.to_string())?,
+                    );
+                }
+            },
+            other => {
+                out.insert(
+                    other.to_string(),
+                    serde_json::to_value(&v).map_err(|e| e.to_string())?,
+                );
+            }
+        }
+    }
+    if !resources.is_empty() {
+        out.insert("resources".into(), serde_json::Value::String(resources));
+    }
+    if let Some(p) = listener_port {
+        out.insert("listenerPort".into(), serde_json::Value::from(p));
+    }
+    Ok(serde_json::Value::Object(out).to_string())
+}
+
+fn ecds(o: &Options, plugin_config: &str) -> String {
+    let cfg = serde_json::json!({
+        "version_info": "1",
+        "resources": [{
+            "@type": "type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig",
+            "name": "meshroute",
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
+                "config": {
+                    "name": "meshroute",
+                    "root_id": "meshroute",
+                    "failure_policy": o.failure_policy,
+                    "reload_config": {"backoff": {"base_interval": "1s", "max_interval": "10s"}},
+                    "vm_config": {
+                        "vm_id": "meshroute",
+                        "runtime": o.runtime,
+                        "code": {"local": {"filename": o.wasm.display().to_string()}}
+                    },
+                    "configuration": {
+                        "@type": "type.googleapis.com/google.protobuf.StringValue",
+                        "value": plugin_config
+                    }
+                }
+            }
+        }]
+    });
+    serde_json::to_string_pretty(&cfg).unwrap_or_default()
+}
+
+fn split_addr(a: &str) -> Result<(String, u16), String> {
+    let (h, p) = a
+        .rsplit_once(':')
+        .ok_or_else(|| format!("{a:?}: expected IP:PORT"))?;
+    let port = p.parse::<u16>().map_err(|_| format!("{a:?}: bad port"))?;
+    Ok((h.trim_matches(['[', ']']).to_string(), port))
+}
+
+/// The Envoy bootstrap. `ecds_dir` is where `meshroute.yaml` lives.
+pub fn envoy_yaml(o: &Options, ecds_dir: &Path) -> Result<String, String> {
+    let (lh, lp) = split_addr(&o.listen)?;
+    let (ah, ap) = split_addr(&o.admin)?;
+    let access_log = match &o.access_log {
+        Some(p) => format!(
+            r#"
+          access_log:
+          - name: envoy.access_loggers.file
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+              path: {}
+              log_format:
+                text_format_source:
+                  inline_string: "[%START_TIME%] \"%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%\" %RESPONSE_CODE% %RESPONSE_FLAGS% authority=%REQ(:AUTHORITY)% upstream=%UPSTREAM_HOST% attempts=%UPSTREAM_REQUEST_ATTEMPT_COUNT% duration=%DURATION%ms\n""#,
+            p.display()
+        ),
+        None => String::new(),
+    };
+    let ecds_file = ecds_dir.join("meshroute.yaml");
+    Ok(format!(
+        r#"# Generated by `meshroute bootstrap` — Envoy 1.40 running the meshroute filter.
+# Listener {lh}:{lp} (logical listener port {logical}); admin {ah}:{ap}.
+# The filter's configuration comes from ECDS file {ecds}; replace that file atomically to reload.
+node: {{ id: meshroute, cluster: meshroute }}
+admin:
+  address: {{ socket_address: {{ address: {ah}, port_value: {ap} }} }}
+static_resources:
+  listeners:
+  - name: meshroute_{lp}
+    address: {{ socket_address: {{ address: {lh}, port_value: {lp} }} }}
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: meshroute
+          codec_type: AUTO
+          # Istio's default path normalization (BASE): RFC 3986 normalization before routing.
+          normalize_path: true
+          http_protocol_options: {{ allow_absolute_url: true }}{access_log}
+          route_config:
+            name: meshroute
+            virtual_hosts:
+            - name: meshroute
+              domains: ["*"]
+              routes:
+              - match: {{ prefix: "/" }}
+                # The fault filter has consumed these; the steering and mirror headers must stay
+                # (retries and shadows re-read them).
+                request_headers_to_remove: [x-envoy-fault-delay-request, x-envoy-fault-abort-request, x-envoy-fault-abort-grpc-request]
+                route:
+                  cluster_header: x-meshroute-cluster
+                  timeout: 0s
+                  retry_policy:
+                    num_retries: 0
+                    retry_back_off: {{ base_interval: 0.025s, max_interval: 0.25s }}
+                  request_mirror_policies:
+                  - cluster_header: x-meshroute-mirror-cluster
+          http_filters:
+          - name: meshroute
+            config_discovery:
+              config_source:
+                resource_api_version: V3
+                path_config_source:
+                  path: {ecds}
+                  watched_directory: {{ path: {dir} }}
+              type_urls: [type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm]
+          # The endpoint the filter chose moves into dynamic metadata: the upstream never sees
+          # the header, and retries still find the endpoint.
+          - name: envoy.filters.http.header_to_metadata
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.header_to_metadata.v3.Config
+              request_rules:
+              - header: x-meshroute-endpoint
+                on_header_present: {{ metadata_namespace: meshroute, key: endpoint, type: STRING }}
+                remove: true
+          # Fault injection decided by the filter (x-envoy-fault-* headers it sets; client copies
+          # are stripped by the filter first).
+          - name: envoy.filters.http.fault
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+              delay: {{ header_delay: {{}}, percentage: {{ numerator: 100, denominator: HUNDRED }} }}
+              abort: {{ header_abort: {{}}, percentage: {{ numerator: 100, denominator: HUNDRED }} }}
+          - name: envoy.filters.http.router
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+  clusters:
+  - name: meshroute_upstream
+    type: ORIGINAL_DST
+    lb_policy: CLUSTER_PROVIDED
+    connect_timeout: 10s
+    cleanup_interval: 60s
+    original_dst_lb_config:
+      metadata_key: {{ key: meshroute, path: [ {{ key: endpoint }} ] }}
+    # One cluster carries every service: Istio's own thresholds (MaxUint32), not Envoy's 1024.
+    circuit_breakers:
+      thresholds:
+      - {{ max_connections: 4294967295, max_pending_requests: 4294967295, max_requests: 4294967295, max_retries: 4294967295 }}
+    typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        common_http_protocol_options: {{ idle_timeout: 60s }}
+        explicit_http_config: {{ http_protocol_options: {{}} }}
+  - name: meshroute_mirror
+    type: ORIGINAL_DST
+    lb_policy: CLUSTER_PROVIDED
+    connect_timeout: 10s
+    cleanup_interval: 60s
+    # Shadow requests do not see the parent's dynamic metadata: the mirror reads the header.
+    original_dst_lb_config: {{ use_http_header: true, http_header_name: x-meshroute-mirror-endpoint }}
+    circuit_breakers:
+      thresholds:
+      - {{ max_connections: 4294967295, max_pending_requests: 4294967295, max_requests: 4294967295, max_retries: 4294967295 }}
+"#,
+        logical = o
+            .listener_port
+            .map_or_else(|| lp.to_string(), |p| p.to_string()),
+        ecds = ecds_file.display(),
+        dir = ecds_dir.display(),
+    ))
+}
+
+/// Writes DIR/envoy.yaml and DIR/ecds/meshroute.yaml. Checks the config first: a config the
+/// filter would refuse is refused here, with the same diagnostics.
+pub fn write(o: &Options) -> Result<Vec<String>, String> {
+    let plugin = inline_config(&o.config, o.listener_port)?;
+    // Check exactly what the filter will read.
+    let mut warnings = Vec::new();
+    match prepare(
+        &o.config.display().to_string(),
+        plugin.as_bytes(),
+        &LoadOptions::default(),
+    ) {
+        Err(diags) => {
+            let lines: Vec<String> = diags
+                .iter()
+                .filter(|d| rejects(d) || d.severity == meshroute_core::diag::Severity::Error)
+                .map(|d| d.to_string())
+                .collect();
+            return Err(format!(
+                "the config has errors the filter would refuse:\n{}",
+                lines.join("\n")
+            ));
+        }
+        Ok(p) => {
+            for d in p
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity != meshroute_core::diag::Severity::Info)
+            {
+                warnings.push(d.to_string());
+            }
+        }
+    }
+    let out = absolute(&o.out);
+    let ecds_dir = out.join("ecds");
+    std::fs::create_dir_all(&ecds_dir)
+        .map_err(|e| format!("cannot create {}: {e}", ecds_dir.display()))?;
+    let ecds_text = ecds(o, &plugin);
+    // Atomic replace: write a temp file in the watched directory, then rename.
+    let tmp = ecds_dir.join(".meshroute.yaml.tmp");
+    std::fs::write(&tmp, ecds_text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, ecds_dir.join("meshroute.yaml"))
+        .map_err(|e| format!("cannot rename into {}: {e}", ecds_dir.display()))?;
+    if !o.ecds_only {
+        let y = envoy_yaml(o, &ecds_dir)?;
+        std::fs::write(out.join("envoy.yaml"), y)
+            .map_err(|e| format!("cannot write envoy.yaml: {e}"))?;
+    }
+    Ok(warnings)
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    }
+}
+
+/// Default location of the built filter, relative to the repository root.
+pub const DEFAULT_WASM: &str = "target/wasm32-wasip1/wasm-release/meshroute_filter.wasm";
+
+const USAGE: &str = "usage: meshroute bootstrap -c CONFIG -o DIR [--wasm PATH] [--listen IP:PORT] [--listener-port N] [--admin IP:PORT] [--runtime v8] [--failure-policy FAIL_RELOAD|FAIL_CLOSED] [--access-log FILE] [--ecds-only]";
+
+pub fn run(args: &[String]) -> i32 {
+    let mut o = Options {
+        config: PathBuf::new(),
+        out: PathBuf::new(),
+        wasm: PathBuf::from(DEFAULT_WASM),
+        listen: "127.0.0.1:8080".into(),
+        listener_port: None,
+        admin: "127.0.0.1:15000".into(),
+        runtime: "envoy.wasm.runtime.v8".into(),
+        failure_policy: "FAIL_RELOAD".into(),
+        access_log: None,
+        ecds_only: false,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut val = |name: &str| -> Result<String, i32> {
+            it.next().cloned().ok_or_else(|| {
+                eprintln!("meshroute bootstrap: {name} needs a value\n{USAGE}");
+                2
+            })
+        };
+        let r = match a.as_str() {
+            "-c" | "--config" => val(a).map(|v| o.config = v.into()),
+            "-o" | "--out" => val(a).map(|v| o.out = v.into()),
+            "--wasm" => val(a).map(|v| o.wasm = v.into()),
+            "--listen" => val(a).map(|v| o.listen = v),
+            "--admin" => val(a).map(|v| o.admin = v),
+            "--runtime" => val(a).map(|v| {
+                o.runtime = if v.contains('.') {
+                    v
+                } else {
+                    format!("envoy.wasm.runtime.{v}")
+                }
+            }),
+            "--failure-policy" => val(a).map(|v| o.failure_policy = v),
+            "--access-log" => val(a).map(|v| o.access_log = Some(v.into())),
+            "--ecds-only" => {
+                o.ecds_only = true;
+                Ok(())
+            }
+            "--listener-port" => match val(a) {
+                Ok(v) => match v.parse::<u32>() {
+                    Ok(p) if (1..=65535).contains(&p) => {
+                        o.listener_port = Some(p);
+                        Ok(())
+                    }
+                    _ => {
+                        eprintln!("meshroute bootstrap: --listener-port must be 1-65535");
+                        Err(2)
+                    }
+                },
+                Err(c) => Err(c),
+            },
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return 0;
+            }
+            other => {
+                eprintln!("meshroute bootstrap: unknown argument {other:?}\n{USAGE}");
+                Err(2)
+            }
+        };
+        if let Err(code) = r {
+            return code;
+        }
+    }
+    if o.config.as_os_str().is_empty() || o.out.as_os_str().is_empty() {
+        eprintln!("{USAGE}");
+        return 2;
+    }
+    o.wasm = absolute(&o.wasm);
+    if !o.wasm.exists() {
+        eprintln!(
+            "meshroute bootstrap: filter {} not found; build it with `cargo build -p meshroute-filter --target wasm32-wasip1 --profile wasm-release`",
+            o.wasm.display()
+        );
+        return 2;
+    }
+    if let Some(p) = &o.access_log {
+        o.access_log = Some(absolute(p));
+    }
+    match write(&o) {
+        Ok(warnings) => {
+            for w in warnings {
+                eprintln!("{w}");
+            }
+            let out = absolute(&o.out);
+            if o.ecds_only {
+                println!(
+                    "wrote {} (Envoy reloads it within a second)",
+                    out.join("ecds/meshroute.yaml").display()
+                );
+            } else {
+                println!(
+                    "wrote {} and {}",
+                    out.join("envoy.yaml").display(),
+                    out.join("ecds/meshroute.yaml").display()
+                );
+                println!(
+                    "run: envoy -c {} --concurrency 2",
+                    out.join("envoy.yaml").display()
+                );
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("meshroute bootstrap: {e}");
+            1
+        }
+    }
+}

@@ -1,0 +1,332 @@
+//! The filter's per-request logic as a pure function: request headers in, a [`Plan`] of header
+//! edits or a local reply out. No hostcalls here, so it runs (and is tested, and fuzzed)
+//! natively; `lib.rs` only applies the plan through proxy-wasm.
+
+use meshroute_core::lb::Rng;
+use meshroute_core::route::{decide, Decision, LbState, Outcome, ReplyKind, Request};
+use meshroute_core::table::RouteTable;
+use std::net::IpAddr;
+
+/// Request header the `ORIGINAL_DST` cluster reads (through `header_to_metadata`).
+pub const ENDPOINT_HEADER: &str = "x-meshroute-endpoint";
+/// Request header the catch-all route's `cluster_header` reads.
+pub const CLUSTER_HEADER: &str = "x-meshroute-cluster";
+/// The cluster every forwarded request uses (an ORIGINAL_DST cluster in the bootstrap).
+pub const UPSTREAM_CLUSTER: &str = "meshroute_upstream";
+pub const MIRROR_CLUSTER_HEADER: &str = "x-meshroute-mirror-cluster";
+pub const MIRROR_ENDPOINT_HEADER: &str = "x-meshroute-mirror-endpoint";
+pub const MIRROR_CLUSTER: &str = "meshroute_mirror";
+
+/// Headers a client must never be able to set: steering, mirroring and the router/fault
+/// controls the filter owns. They are removed from every request before anything else.
+pub const CONTROL_HEADERS: &[&str] = &[
+    ENDPOINT_HEADER,
+    CLUSTER_HEADER,
+    MIRROR_CLUSTER_HEADER,
+    MIRROR_ENDPOINT_HEADER,
+    "x-envoy-upstream-rq-timeout-ms",
+    "x-envoy-upstream-rq-per-try-timeout-ms",
+    "x-envoy-retry-on",
+    "x-envoy-retry-grpc-on",
+    "x-envoy-max-retries",
+    "x-envoy-retriable-status-codes",
+    "x-envoy-retriable-header-names",
+    "x-envoy-fault-delay-request",
+    "x-envoy-fault-delay-request-percentage",
+    "x-envoy-fault-abort-request",
+    "x-envoy-fault-abort-request-percentage",
+    "x-envoy-fault-abort-grpc-request",
+    "x-envoy-fault-throughput-response",
+];
+
+/// Debug response headers (config `debug: true`).
+pub const DEBUG_HEADERS: &[&str] = &[
+    "x-meshroute-virtual-service",
+    "x-meshroute-route",
+    "x-meshroute-cluster",
+    "x-meshroute-endpoint",
+];
+
+/// A request-header edit, applied in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    /// Set (replace all values) or, with `None`, remove.
+    Set(String, Option<String>),
+    Add(String, String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LocalReply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// What to do to the response (on_http_response_headers).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResponsePlan {
+    pub edits: Vec<Edit>,
+}
+
+/// Everything the filter does for one request.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub request: Vec<Edit>,
+    pub reply: Option<LocalReply>,
+    pub response: ResponsePlan,
+    /// (cluster, endpoint) whose in-flight count was taken and must be released at stream end.
+    pub in_flight: Option<(u32, usize)>,
+    /// A one-line reason for local replies (logged).
+    pub reason: Option<String>,
+}
+
+/// The request as read from Envoy.
+pub struct Incoming<'a> {
+    pub headers: &'a [(String, Vec<u8>)],
+    pub source: Option<IpAddr>,
+    pub listener_port: u32,
+}
+
+fn find<'a>(headers: &'a [(String, Vec<u8>)], name: &str) -> &'a [u8] {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map_or(&[][..], |(_, v)| v.as_slice())
+}
+
+/// Decides and plans one request. Never panics, whatever the header bytes.
+pub fn plan(
+    table: &RouteTable,
+    debug: bool,
+    inc: &Incoming,
+    lb: &mut LbState,
+    now_ms: u64,
+    rng: &mut dyn Rng,
+) -> Plan {
+    let mut p = Plan::default();
+    // Strip every control header a client may have sent, first, whatever happens next.
+    for h in CONTROL_HEADERS {
+        if inc.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(h)) {
+            p.request.push(Edit::Set((*h).to_string(), None));
+        }
+    }
+    let headers: Vec<(&[u8], &[u8])> = inc
+        .headers
+        .iter()
+        .filter(|(k, _)| !k.starts_with(':') && !CONTROL_HEADERS.contains(&k.as_str()))
+        .map(|(k, v)| (k.as_bytes(), v.as_slice()))
+        .collect();
+    let mut authority = find(inc.headers, ":authority");
+    if authority.is_empty() {
+        authority = find(inc.headers, "host");
+    }
+    let req = Request {
+        listener_port: inc.listener_port,
+        authority,
+        path: find(inc.headers, ":path"),
+        method: find(inc.headers, ":method"),
+        scheme: find(inc.headers, ":scheme"),
+        headers: &headers,
+        source_ip: inc.source,
+    };
+    let d = decide(table, &req, lb, now_ms, rng, false);
+    if debug {
+        debug_headers(&d, &mut p.response.edits);
+    }
+    match d.outcome {
+        Outcome::Reply(r) if r.kind == ReplyKind::FaultAbort => {
+            // Envoy's fault filter aborts (after the delay, if any) natively.
+            let delay = r
+                .headers
+                .iter()
+                .find(|(k, _)| k == "x-meshroute-delay-ms")
+                .map(|(_, v)| v.clone());
+            if let Some(ms) = delay {
+                p.request
+                    .push(Edit::Set("x-envoy-fault-delay-request".into(), Some(ms)));
+            }
+            match r.grpc_status {
+                Some(g) => p.request.push(Edit::Set(
+                    "x-envoy-fault-abort-grpc-request".into(),
+                    Some(g.to_string()),
+                )),
+                None => p.request.push(Edit::Set(
+                    "x-envoy-fault-abort-request".into(),
+                    Some(r.status.to_string()),
+                )),
+            }
+            p.reason = Some(format!("fault abort {}", r.status));
+        }
+        Outcome::Reply(r) => {
+            p.reason = Some(format!("{} {:?}: {}", r.status, r.kind, r.body.trim_end()));
+            let mut headers = r.headers;
+            if !r.body.is_empty() {
+                headers.push(("content-type".into(), "text/plain".into()));
+            }
+            p.reply = Some(LocalReply {
+                status: r.status,
+                headers,
+                body: r.body,
+            });
+        }
+        Outcome::Forward(f) => {
+            let Some(ep) = f.endpoint_address else {
+                p.reply = Some(LocalReply {
+                    status: 503,
+                    headers: Vec::new(),
+                    body: "meshroute: no endpoint\n".into(),
+                });
+                return p;
+            };
+            p.request.push(Edit::Set(
+                CLUSTER_HEADER.into(),
+                Some(UPSTREAM_CLUSTER.into()),
+            ));
+            p.request
+                .push(Edit::Set(ENDPOINT_HEADER.into(), Some(ep.to_string())));
+            if let Some(i) = f.endpoint {
+                p.in_flight = Some((f.cluster, i));
+                if let Some(c) = lb.clusters.get_mut(f.cluster as usize) {
+                    if let Some(n) = c.in_flight.get_mut(i) {
+                        *n = n.saturating_add(1);
+                    }
+                }
+            }
+            if let Some(path) = f.path {
+                p.request.push(Edit::Set(":path".into(), Some(path)));
+            }
+            if let Some(a) = f.authority {
+                p.request.push(Edit::Set(":authority".into(), Some(a)));
+            }
+            // Envoy's header parser removes before it adds.
+            for r in &f.request_headers.remove {
+                p.request.push(Edit::Set(r.clone(), None));
+            }
+            for (k, v) in &f.request_headers.set {
+                p.request.push(Edit::Set(k.clone(), Some(v.clone())));
+            }
+            for (k, v) in &f.request_headers.add {
+                p.request.push(Edit::Add(k.clone(), v.clone()));
+            }
+            // Istio's default route timeout is 0 (disabled); Envoy's would be 15 s.
+            p.request.push(Edit::Set(
+                "x-envoy-upstream-rq-timeout-ms".into(),
+                Some(f.timeout_ms.to_string()),
+            ));
+            if let Some(r) = f.retry {
+                p.request.push(Edit::Set(
+                    "x-envoy-retry-on".into(),
+                    Some(r.retry_on.clone()),
+                ));
+                p.request.push(Edit::Set(
+                    "x-envoy-max-retries".into(),
+                    Some(r.num_retries.to_string()),
+                ));
+                if !r.retriable_status_codes.is_empty() {
+                    let codes: Vec<String> = r
+                        .retriable_status_codes
+                        .iter()
+                        .map(u32::to_string)
+                        .collect();
+                    p.request.push(Edit::Set(
+                        "x-envoy-retriable-status-codes".into(),
+                        Some(codes.join(",")),
+                    ));
+                }
+                if let Some(t) = r.per_try_timeout_ms {
+                    p.request.push(Edit::Set(
+                        "x-envoy-upstream-rq-per-try-timeout-ms".into(),
+                        Some(t.to_string()),
+                    ));
+                }
+            }
+            if let Some(ms) = f.delay_ms {
+                p.request.push(Edit::Set(
+                    "x-envoy-fault-delay-request".into(),
+                    Some(ms.to_string()),
+                ));
+            }
+            if let Some((mc, Some(mi))) = f.mirrors.first() {
+                if let Some(addr) = table
+                    .clusters
+                    .get(*mc as usize)
+                    .and_then(|c| c.endpoints.get(*mi))
+                {
+                    p.request.push(Edit::Set(
+                        MIRROR_CLUSTER_HEADER.into(),
+                        Some(MIRROR_CLUSTER.into()),
+                    ));
+                    p.request.push(Edit::Set(
+                        MIRROR_ENDPOINT_HEADER.into(),
+                        Some(addr.address.clone()),
+                    ));
+                }
+            }
+            for r in &f.response_headers.remove {
+                p.response.edits.push(Edit::Set(r.clone(), None));
+            }
+            for (k, v) in &f.response_headers.set {
+                p.response.edits.push(Edit::Set(k.clone(), Some(v.clone())));
+            }
+            for (k, v) in &f.response_headers.add {
+                p.response.edits.push(Edit::Add(k.clone(), v.clone()));
+            }
+            for (k, v) in f.cors_headers {
+                p.response.edits.push(Edit::Set(k, Some(v)));
+            }
+            if let Some(c) = f.set_cookie {
+                p.response.edits.push(Edit::Add("set-cookie".into(), c));
+            }
+        }
+    }
+    p
+}
+
+fn debug_headers(d: &Decision, out: &mut Vec<Edit>) {
+    let vals = [
+        d.virtual_service.map(str::to_string),
+        d.route.filter(|r| !r.is_empty()).map(str::to_string),
+        match &d.outcome {
+            Outcome::Forward(f) => Some(f.cluster_name.to_string()),
+            Outcome::Reply(_) => None,
+        },
+        match &d.outcome {
+            Outcome::Forward(f) => f.endpoint_address.map(str::to_string),
+            Outcome::Reply(_) => None,
+        },
+    ];
+    for (name, v) in DEBUG_HEADERS.iter().zip(vals) {
+        out.push(Edit::Set(
+            (*name).to_string(),
+            Some(v.unwrap_or_else(|| "-".into())),
+        ));
+    }
+}
+
+/// Releases an in-flight count taken by [`plan`].
+pub fn release(lb: &mut LbState, taken: Option<(u32, usize)>) {
+    if let Some((c, i)) = taken {
+        if let Some(n) = lb
+            .clusters
+            .get_mut(c as usize)
+            .and_then(|c| c.in_flight.get_mut(i))
+        {
+            *n = n.saturating_sub(1);
+        }
+    }
+}
+
+/// Parses Envoy's `source.address` property (`ip:port`, IPv6 bracketed).
+pub fn parse_source(bytes: &[u8]) -> Option<IpAddr> {
+    let s = std::str::from_utf8(bytes).ok()?;
+    if let Ok(sa) = s.parse::<std::net::SocketAddr>() {
+        return Some(sa.ip());
+    }
+    s.parse().ok()
+}
+
+/// Envoy encodes integer properties as 8 little-endian bytes.
+pub fn parse_port(bytes: &[u8]) -> Option<u32> {
+    let arr: [u8; 8] = bytes.get(..8)?.try_into().ok()?;
+    u32::try_from(u64::from_le_bytes(arr)).ok()
+}
