@@ -330,3 +330,204 @@ pub fn parse_port(bytes: &[u8]) -> Option<u32> {
     let arr: [u8; 8] = bytes.get(..8)?.try_into().ok()?;
     u32::try_from(u64::from_le_bytes(arr)).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use meshroute_core::check::prepare;
+    use meshroute_core::lb::SplitMix64;
+    use meshroute_core::resources::LoadOptions;
+
+    const CONFIG: &str = r#"
+proxy: {kind: gateway, namespace: istio-system, labels: {istio: ingressgateway}}
+listenerPort: 8080
+resources: |
+  apiVersion: v1
+  kind: Service
+  metadata: {name: web, namespace: default}
+  spec:
+    selector: {app: web}
+    ports: [{name: http, port: 8080}]
+  ---
+  apiVersion: v1
+  kind: Pod
+  metadata: {name: web-1, namespace: default, labels: {app: web}}
+  status: {podIP: 10.0.0.1}
+  ---
+  apiVersion: v1
+  kind: Service
+  metadata: {name: istio-ingressgateway, namespace: istio-system}
+  spec:
+    selector: {istio: ingressgateway}
+    ports: [{name: http2, port: 80, targetPort: 8080}]
+  ---
+  apiVersion: networking.istio.io/v1
+  kind: Gateway
+  metadata: {name: gw, namespace: istio-system}
+  spec:
+    selector: {istio: ingressgateway}
+    servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [web.example.com]}]
+  ---
+  apiVersion: networking.istio.io/v1
+  kind: VirtualService
+  metadata: {name: web, namespace: default}
+  spec:
+    hosts: [web.example.com]
+    gateways: [istio-system/gw]
+    http:
+    - match: [{uri: {prefix: /v1/}}]
+      rewrite: {uri: /}
+      timeout: 3s
+      headers: {request: {set: {x-added: "yes"}}, response: {remove: [x-internal]}}
+      route: [{destination: {host: web}}]
+    - route: [{destination: {host: web}}]
+"#;
+
+    fn table() -> RouteTable {
+        prepare("t.yaml", CONFIG.as_bytes(), &LoadOptions::default())
+            .map(|p| p.table)
+            .unwrap_or_else(|d| panic!("{d:#?}"))
+    }
+
+    fn headers(extra: &[(&str, &[u8])], host: &str, path: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let mut h = vec![
+            (":authority".to_string(), host.as_bytes().to_vec()),
+            (":path".to_string(), path.to_vec()),
+            (":method".to_string(), b"GET".to_vec()),
+            (":scheme".to_string(), b"http".to_vec()),
+        ];
+        h.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_vec())));
+        h
+    }
+
+    fn run(t: &RouteTable, h: &[(String, Vec<u8>)]) -> (Plan, LbState) {
+        let mut lb = LbState::for_table(t);
+        let inc = Incoming {
+            headers: h,
+            source: None,
+            listener_port: 8080,
+        };
+        let p = plan(t, false, &inc, &mut lb, 0, &mut SplitMix64(7));
+        (p, lb)
+    }
+
+    fn set_value<'a>(p: &'a Plan, name: &str) -> Option<&'a Option<String>> {
+        p.request.iter().rev().find_map(|e| match e {
+            Edit::Set(k, v) if k == name => Some(v),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn client_steering_header_is_always_overwritten() {
+        let t = table();
+        let h = headers(
+            &[(ENDPOINT_HEADER, b"6.6.6.6:22"), (CLUSTER_HEADER, b"evil")],
+            "web.example.com",
+            b"/",
+        );
+        let (p, _) = run(&t, &h);
+        assert!(p.reply.is_none(), "{:?}", p.reason);
+        assert_eq!(
+            set_value(&p, ENDPOINT_HEADER),
+            Some(&Some("10.0.0.1:8080".to_string()))
+        );
+        assert_eq!(
+            set_value(&p, CLUSTER_HEADER),
+            Some(&Some(UPSTREAM_CLUSTER.to_string()))
+        );
+    }
+
+    #[test]
+    fn control_headers_are_stripped_even_on_local_replies() {
+        let t = table();
+        let h = headers(
+            &[
+                (ENDPOINT_HEADER, b"6.6.6.6:22"),
+                ("x-envoy-fault-abort-request", b"500"),
+                ("x-envoy-retry-on", b"5xx"),
+            ],
+            "unknown.example.com",
+            b"/",
+        );
+        let (p, _) = run(&t, &h);
+        assert_eq!(p.reply.as_ref().map(|r| r.status), Some(404));
+        for name in [
+            ENDPOINT_HEADER,
+            "x-envoy-fault-abort-request",
+            "x-envoy-retry-on",
+        ] {
+            assert_eq!(set_value(&p, name), Some(&None), "{name} not removed");
+        }
+    }
+
+    #[test]
+    fn non_utf8_header_bytes_do_not_panic_and_still_route() {
+        let t = table();
+        let h = headers(
+            &[("x-bin", b"caf\xe9 \xff\xfe\x00"), ("cookie", b"\x80\x81")],
+            "web.example.com",
+            b"/\xff/x",
+        );
+        let (p, _) = run(&t, &h);
+        assert!(p.reply.is_none());
+        let garbage = headers(&[], "\u{0}\u{7f}:99999999999", b"\x00");
+        let (p, _) = run(&t, &garbage);
+        assert_eq!(p.reply.map(|r| r.status), Some(404));
+    }
+
+    #[test]
+    fn rewrite_headers_timeout_and_default_retries_become_header_edits() {
+        let t = table();
+        let (p, _) = run(&t, &headers(&[], "web.example.com", b"/v1/items?q=1"));
+        assert_eq!(
+            set_value(&p, ":path"),
+            Some(&Some("/items?q=1".to_string()))
+        );
+        assert_eq!(set_value(&p, "x-added"), Some(&Some("yes".to_string())));
+        assert_eq!(
+            set_value(&p, "x-envoy-upstream-rq-timeout-ms"),
+            Some(&Some("3000".to_string()))
+        );
+        // Istio's default retry policy when `retries` is unset.
+        assert_eq!(
+            set_value(&p, "x-envoy-max-retries"),
+            Some(&Some("2".to_string()))
+        );
+        assert_eq!(
+            set_value(&p, "x-envoy-retriable-status-codes"),
+            Some(&Some("503".to_string()))
+        );
+        assert_eq!(p.response.edits, vec![Edit::Set("x-internal".into(), None)]);
+        // The catch-all route: no timeout (Istio's default 0 = disabled).
+        let (p, _) = run(&t, &headers(&[], "web.example.com:80", b"/other"));
+        assert_eq!(
+            set_value(&p, "x-envoy-upstream-rq-timeout-ms"),
+            Some(&Some("0".to_string()))
+        );
+    }
+
+    #[test]
+    fn in_flight_is_taken_on_forward_and_released_at_stream_end() {
+        let t = table();
+        let (p, mut lb) = run(&t, &headers(&[], "web.example.com", b"/"));
+        let (c, i) = p.in_flight.expect("forwarded");
+        assert_eq!(lb.clusters[c as usize].in_flight[i], 1);
+        release(&mut lb, p.in_flight);
+        assert_eq!(lb.clusters[c as usize].in_flight[i], 0);
+        release(&mut lb, p.in_flight);
+        assert_eq!(lb.clusters[c as usize].in_flight[i], 0, "release saturates");
+    }
+
+    #[test]
+    fn envoy_property_encodings_parse() {
+        assert_eq!(
+            parse_source(b"127.0.0.1:5000"),
+            Some("127.0.0.1".parse().unwrap())
+        );
+        assert_eq!(parse_source(b"[::1]:5000"), Some("::1".parse().unwrap()));
+        assert_eq!(parse_source(b"\xff"), None);
+        assert_eq!(parse_port(&8080u64.to_le_bytes()), Some(8080));
+        assert_eq!(parse_port(b"short"), None);
+    }
+}
