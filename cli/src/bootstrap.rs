@@ -27,6 +27,12 @@ pub struct Options {
     pub failure_policy: String,
     pub access_log: Option<PathBuf>,
     pub ecds_only: bool,
+    /// Where the ECDS file goes (default DIR/ecds).
+    pub ecds_dir: Option<PathBuf>,
+    /// Bootstrap file name inside DIR (default envoy.yaml).
+    pub envoy_file: String,
+    /// Keep paths as given (relative to where Envoy is started) instead of making them absolute.
+    pub relative: bool,
 }
 
 /// Reads `include:` entries relative to the config file: a file, or a directory whose
@@ -315,8 +321,12 @@ pub fn write(o: &Options) -> Result<Vec<String>, String> {
             }
         }
     }
-    let out = absolute(&o.out);
-    let ecds_dir = out.join("ecds");
+    let out = if o.relative { o.out.clone() } else { absolute(&o.out) };
+    let ecds_dir = match &o.ecds_dir {
+        Some(d) if o.relative => d.clone(),
+        Some(d) => absolute(d),
+        None => out.join("ecds"),
+    };
     std::fs::create_dir_all(&ecds_dir)
         .map_err(|e| format!("cannot create {}: {e}", ecds_dir.display()))?;
     let ecds_text = ecds(o, &plugin);
@@ -346,7 +356,7 @@ fn absolute(p: &Path) -> PathBuf {
 /// Default location of the built filter, relative to the repository root.
 pub const DEFAULT_WASM: &str = "target/wasm32-wasip1/wasm-release/meshroute_filter.wasm";
 
-const USAGE: &str = "usage: meshroute bootstrap -c CONFIG -o DIR [--wasm PATH] [--listen IP:PORT] [--listener-port N] [--admin IP:PORT] [--runtime v8] [--failure-policy FAIL_RELOAD|FAIL_CLOSED] [--access-log FILE] [--ecds-only]";
+const USAGE: &str = "usage: meshroute bootstrap -c CONFIG -o DIR [--wasm PATH] [--listen IP:PORT] [--listener-port N] [--admin IP:PORT] [--runtime v8] [--failure-policy FAIL_RELOAD|FAIL_CLOSED] [--access-log FILE] [--ecds-only] [--ecds-dir DIR] [--envoy-file NAME] [--relative]";
 
 pub fn run(args: &[String]) -> i32 {
     let mut o = Options {
@@ -360,6 +370,9 @@ pub fn run(args: &[String]) -> i32 {
         failure_policy: "FAIL_RELOAD".into(),
         access_log: None,
         ecds_only: false,
+        ecds_dir: None,
+        envoy_file: "envoy.yaml".into(),
+        relative: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -384,6 +397,12 @@ pub fn run(args: &[String]) -> i32 {
             }),
             "--failure-policy" => val(a).map(|v| o.failure_policy = v),
             "--access-log" => val(a).map(|v| o.access_log = Some(v.into())),
+            "--ecds-dir" => val(a).map(|v| o.ecds_dir = Some(v.into())),
+            "--envoy-file" => val(a).map(|v| o.envoy_file = v),
+            "--relative" => {
+                o.relative = true;
+                Ok(())
+            }
             "--ecds-only" => {
                 o.ecds_only = true;
                 Ok(())
@@ -418,7 +437,9 @@ pub fn run(args: &[String]) -> i32 {
         eprintln!("{USAGE}");
         return 2;
     }
-    o.wasm = absolute(&o.wasm);
+    if !o.relative {
+        o.wasm = absolute(&o.wasm);
+    }
     if !o.wasm.exists() {
         eprintln!(
             "meshroute bootstrap: filter {} not found; build it with `cargo build -p meshroute-filter --target wasm32-wasip1 --profile wasm-release`",

