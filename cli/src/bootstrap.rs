@@ -321,7 +321,11 @@ pub fn write(o: &Options) -> Result<Vec<String>, String> {
             }
         }
     }
-    let out = if o.relative { o.out.clone() } else { absolute(&o.out) };
+    let out = if o.relative {
+        o.out.clone()
+    } else {
+        absolute(&o.out)
+    };
     let ecds_dir = match &o.ecds_dir {
         Some(d) if o.relative => d.clone(),
         Some(d) => absolute(d),

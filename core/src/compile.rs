@@ -238,7 +238,14 @@ impl<'a> Cx<'a> {
             .as_ref()
             .and_then(|p| p.connection_pool.as_ref())
             .map(pool_limits);
-        let selector = Selector::build(lb, &endpoints);
+        // Istio maps minHealthPercent to Envoy's healthy_panic_threshold (default 0 with outlier
+        // detection configured; Envoy's 50% otherwise) — cluster_traffic_policy.go.
+        let selector = Selector::build_with(
+            lb,
+            &endpoints,
+            outlier.as_ref(),
+            crate::lb::istio_panic_threshold(outlier.as_ref()),
+        );
         let discovery =
             if passthrough || lb_settings.and_then(|l| l.simple) == Some(SimpleLb::Passthrough) {
                 "ORIGINAL_DST"

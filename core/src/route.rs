@@ -801,12 +801,28 @@ pub fn pick_endpoints(
     }
     let c = &table.clusters[fwd.cluster as usize];
     let st = &mut state.clusters[fwd.cluster as usize];
-    let i = lb::pick(&c.selector, &c.endpoints, st, fwd.hash, now_ms, rng);
+    let i = lb::pick_with(
+        &c.selector,
+        &c.endpoints,
+        st,
+        fwd.hash,
+        c.outlier.as_ref(),
+        now_ms,
+        rng,
+    );
     fwd.endpoint = i;
     for m in &mut fwd.mirrors {
         let mc = &table.clusters[m.0 as usize];
         let ms = &mut state.clusters[m.0 as usize];
-        m.1 = lb::pick(&mc.selector, &mc.endpoints, ms, None, now_ms, rng);
+        m.1 = lb::pick_with(
+            &mc.selector,
+            &mc.endpoints,
+            ms,
+            None,
+            mc.outlier.as_ref(),
+            now_ms,
+            rng,
+        );
     }
     i.is_some()
 }
@@ -849,4 +865,22 @@ pub fn decide<'t>(
         }
     }
     d
+}
+
+/// Feeds a response (status; 0 for a connect failure or reset) to passive outlier detection.
+pub fn record_response(
+    table: &RouteTable,
+    state: &mut LbState,
+    cluster: u32,
+    endpoint: usize,
+    status: u16,
+    now_ms: u64,
+) {
+    let Some(c) = table.clusters.get(cluster as usize) else {
+        return;
+    };
+    let Some(policy) = &c.outlier else { return };
+    if let Some(st) = state.clusters.get_mut(cluster as usize) {
+        lb::record_response(policy, st, endpoint, status, now_ms);
+    }
 }
