@@ -541,7 +541,9 @@ pub fn validate_regex(re: &str) -> Check {
             "regex {re:?} is invalid: repeat count above 1000; Istio uses RE2 syntax (https://github.com/google/re2/wiki/Syntax)"
         ));
     }
-    match regex::RegexBuilder::new(&format!("^(?:{re})$"))
+    let translated = go_syntax_to_rust(re)?;
+    match regex::RegexBuilder::new(&format!("^(?:{translated})$"))
+        .octal(true)
         .size_limit(1 << 22)
         .build()
     {
@@ -556,11 +558,73 @@ pub fn validate_regex(re: &str) -> Check {
                     .unwrap_or_else(|| s.clone()),
                 other => other.to_string(),
             };
+            // A build of the `regex` crate without Unicode tables refuses `\p{Greek}` with
+            // "Unicode property not found", exactly as it refuses an unknown property; RE2's
+            // property names are not checked here (no false errors; the filter's compile step
+            // reports what its build cannot match).
+            if detail.contains("Unicode") {
+                return Ok(());
+            }
             Err(format!(
                 "regex {re:?} is invalid: {detail}; Istio uses RE2 syntax (https://github.com/google/re2/wiki/Syntax)"
             ))
         }
     }
+}
+
+/// Rewrites the RE2/Go syntax the `regex` crate lacks: `\Q…\E` literal spans become escaped
+/// text. Go treats `\1`-`\7` not followed by an octal digit as a backreference (an error),
+/// while `\0` and `\12` are octal escapes.
+fn go_syntax_to_rust(re: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(re.len());
+    let mut chars = re.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('Q') if !in_class => {
+                    let mut lit = String::new();
+                    while let Some(c) = chars.next() {
+                        if c == '\\' && chars.peek() == Some(&'E') {
+                            chars.next();
+                            break;
+                        }
+                        lit.push(c);
+                    }
+                    out.push_str(&regex::escape(&lit));
+                }
+                Some(d @ '1'..='7') if !chars.peek().is_some_and(|n| ('0'..='7').contains(n)) => {
+                    return Err(format!(
+                        "regex {re:?} is invalid: invalid escape sequence \"\\{d}\" (backreferences are not supported); Istio uses RE2 syntax (https://github.com/google/re2/wiki/Syntax)"
+                    ));
+                }
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => out.push('\\'),
+            },
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+                // a leading `]` (or `^]`) is a literal
+                if chars.peek() == Some(&'^') {
+                    out.push('^');
+                    chars.next();
+                }
+                if chars.peek() == Some(&']') {
+                    out.push(']');
+                    chars.next();
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    Ok(out)
 }
 
 /// Istio: validation.go `validateExportTo`. Returns `(index, message)` pairs.
@@ -857,6 +921,11 @@ mod tests {
         assert!(validate_regex("a{1001}").is_err());
         assert!(validate_regex("[a{1001}]").is_ok());
         assert!(validate_regex(&"a".repeat(1025)).is_err());
+        // RE2 forms the `regex` crate spells differently
+        assert!(validate_regex(r"\Qa.b*\E+").is_ok());
+        assert!(validate_regex(r"\012").is_ok());
+        assert!(validate_regex(r"(a)\1").is_err());
+        assert!(validate_regex(r"\pL+\p{Greek}").is_ok());
     }
 
     #[test]
