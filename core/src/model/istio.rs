@@ -162,6 +162,8 @@ decode_enum! {
 decode_struct! { strict
     pub struct HttpRedirect {
         uri: Option<String> = "uri",
+        /// Replaces the matched URI prefix (needs prefix URI matches).
+        prefix_rewrite: Option<String> = "prefixRewrite",
         authority: Option<String> = "authority",
         port: Option<i64> = "port",
         derive_port: Option<RedirectPortSelection> = "derivePort",
