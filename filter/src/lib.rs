@@ -244,6 +244,30 @@ mod wasm {
             }
             if let Some(p) = &self.plan {
                 apply_response(&p.response.edits);
+                // Passive outlier detection sees the final response of the stream (upstream
+                // answers and Envoy's own 503/504 for connect failures and timeouts).
+                if let (Some(shared), Some((c, i))) = (&self.shared, p.in_flight) {
+                    let status =
+                        hostcalls::get_map_value_bytes(MapType::HttpResponseHeaders, ":status")
+                            .ok()
+                            .flatten()
+                            .and_then(|b| {
+                                std::str::from_utf8(&b)
+                                    .ok()
+                                    .and_then(|s| s.parse::<u16>().ok())
+                            })
+                            .unwrap_or(0);
+                    if let Ok(mut lb) = shared.lb.try_borrow_mut() {
+                        meshroute_core::route::record_response(
+                            &shared.table,
+                            &mut lb,
+                            c,
+                            i,
+                            status,
+                            now_ms(),
+                        );
+                    }
+                }
             }
             Action::Continue
         }
