@@ -25,6 +25,7 @@ use crate::diag::Diagnostic;
 use crate::node::Node;
 use crate::resources::Resources;
 
+pub mod defaults;
 pub mod deprecation;
 pub mod destinationrule;
 pub mod gateway;
@@ -46,6 +47,11 @@ pub struct AnalyzeOptions {
     pub auto_allocate_addresses: bool,
     /// Run only these analyzers (Istio's registered names, see [`ANALYZERS`]); `None` runs all.
     pub only: Option<Vec<String>>,
+    /// Mesh config `ingressService`: the name of the default ingress gateway Service.
+    pub ingress_service: String,
+    /// Mesh config `ingressControllerMode` is not `OFF`: files-only analysis adds a default
+    /// ingress gateway ([`defaults::add_default_resources`]).
+    pub default_ingress: bool,
 }
 
 impl Default for AnalyzeOptions {
@@ -54,6 +60,8 @@ impl Default for AnalyzeOptions {
             root_namespace: crate::host::ROOT_NAMESPACE.to_string(),
             auto_allocate_addresses: false,
             only: None,
+            ingress_service: "istio-ingressgateway".to_string(),
+            default_ingress: true,
         }
     }
 }
@@ -70,6 +78,12 @@ impl AnalyzeOptions {
             let Some(node) = doc.node else { continue };
             if let Some(ns) = node.get("rootNamespace").and_then(Node::as_str) {
                 self.root_namespace = ns.to_string();
+            }
+            if let Some(s) = node.get("ingressService").and_then(Node::as_str) {
+                self.ingress_service = s.to_string();
+            }
+            if let Some(m) = node.get("ingressControllerMode").and_then(Node::as_str) {
+                self.default_ingress = m != "OFF";
             }
             // Istio: pkg/config/analysis/analyzers/serviceentry/protocoladdresses.go — auto
             // allocation only counts when DNS capture is on.
