@@ -36,6 +36,9 @@ pub mod serviceentry;
 pub mod util;
 pub mod virtualservice;
 
+#[cfg(test)]
+mod tests;
+
 /// Options that change what the analyzers see (mesh config).
 #[derive(Debug, Clone)]
 pub struct AnalyzeOptions {
