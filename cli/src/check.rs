@@ -15,8 +15,10 @@ use meshroute_core::analyze::AnalyzeOptions;
 use meshroute_core::check::check_resources;
 use meshroute_core::config::parse_config;
 use meshroute_core::diag::{self, Diagnostic, Severity};
+use meshroute_core::node::Value;
 use meshroute_core::resources::{LoadOptions, Resources};
 use meshroute_core::yaml::{parse_documents, Limits};
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -53,6 +55,14 @@ enum Source {
     Path(PathBuf),
 }
 
+/// One input file, read as UTF-8.
+struct Input {
+    name: String,
+    /// For de-duplicating files named twice (directly and through a config's `include:`).
+    canonical: Option<PathBuf>,
+    text: String,
+}
+
 #[derive(Debug)]
 struct Args {
     sources: Vec<Source>,
@@ -87,25 +97,56 @@ fn run_inner(args: &[OsString]) -> Result<i32, Fatal> {
     };
     let mut opts = AnalyzeOptions::default();
     if let Some(p) = &args.mesh_config {
-        let (name, text) = read_file(p)?;
-        opts.apply_mesh_config(&text)
-            .map_err(|e| Fatal(format!("{name}: {e}")))?;
+        let mc = read_file(p)?;
+        opts.apply_mesh_config(&mc.text)
+            .map_err(|e| Fatal(format!("{}: {e}", mc.name)))?;
     }
 
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut plain = Resources::default();
     let mut resources = 0;
-    for (name, text) in &files {
-        if is_config_file(text) {
-            let (cfg, d) = parse_config(name, text.as_bytes(), &load);
+    let mut files = files;
+    let mut seen: HashSet<PathBuf> = files.iter().filter_map(|f| f.canonical.clone()).collect();
+    let mut i = 0;
+    while i < files.len() {
+        let (name, text) = (files[i].name.clone(), files[i].text.clone());
+        i += 1;
+        let Some(shape) = config_shape(&text) else {
+            diags.extend(plain.add_text(&name, &text, &load));
+            continue;
+        };
+        // `include:` names plain resource files relative to the config file, read the way
+        // `meshroute bootstrap` reads them; they join the other inputs (each file once).
+        let base = files[i - 1]
+            .canonical
+            .as_ref()
+            .and_then(|p| p.parent())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        for inc in &shape.includes {
+            let found = crate::bootstrap::resolver(&base)(inc)
+                .map_err(|e| Fatal(format!("{name}: include {inc:?}: {e}")))?;
+            for (inc_name, bytes) in found {
+                let canonical = std::fs::canonicalize(&inc_name).ok();
+                if canonical.as_ref().is_some_and(|c| !seen.insert(c.clone())) {
+                    continue;
+                }
+                let text = utf8(&inc_name, bytes)?;
+                files.push(Input {
+                    name: inc_name,
+                    canonical,
+                    text,
+                });
+            }
+        }
+        if shape.has_resources {
+            let (cfg, d) = parse_config(&name, text.as_bytes(), &load);
             diags.extend(d);
             if let Some(mut cfg) = cfg {
                 resources += cfg.resources.len();
                 diags.extend(add_default_resources(&mut cfg.resources, &opts).1);
                 check_resources(&cfg.resources, &opts, &mut diags);
             }
-        } else {
-            diags.extend(plain.add_text(name, text, &load));
         }
     }
     resources += plain.len();
@@ -231,7 +272,7 @@ fn source(arg: &OsString) -> Source {
 }
 
 /// Reads every input as UTF-8 text, expanding directories.
-fn read_inputs(sources: &[Source]) -> Result<Vec<(String, String)>, Fatal> {
+fn read_inputs(sources: &[Source]) -> Result<Vec<Input>, Fatal> {
     let mut files = Vec::new();
     let mut stdin_read = false;
     for s in sources {
@@ -246,7 +287,11 @@ fn read_inputs(sources: &[Source]) -> Result<Vec<(String, String)>, Fatal> {
                     .lock()
                     .read_to_end(&mut bytes)
                     .map_err(|e| Fatal(format!("<stdin>: {e}")))?;
-                files.push(("<stdin>".to_string(), utf8("<stdin>", bytes)?));
+                files.push(Input {
+                    name: "<stdin>".to_string(),
+                    canonical: None,
+                    text: utf8("<stdin>", bytes)?,
+                });
             }
             Source::Path(p) => {
                 let meta =
@@ -269,14 +314,21 @@ fn read_inputs(sources: &[Source]) -> Result<Vec<(String, String)>, Fatal> {
             }
         }
     }
+    // A file named twice (directly and inside a named directory) is read once.
+    let mut seen = HashSet::new();
+    files.retain(|f| f.canonical.as_ref().is_none_or(|c| seen.insert(c.clone())));
     Ok(files)
 }
 
-fn read_file(p: &Path) -> Result<(String, String), Fatal> {
+fn read_file(p: &Path) -> Result<Input, Fatal> {
     let name = p.display().to_string();
     let bytes = std::fs::read(p).map_err(|e| Fatal(format!("{name}: {e}")))?;
     let text = utf8(&name, bytes)?;
-    Ok((name, text))
+    Ok(Input {
+        name,
+        canonical: std::fs::canonicalize(p).ok(),
+        text,
+    })
 }
 
 fn utf8(name: &str, bytes: Vec<u8>) -> Result<String, Fatal> {
@@ -320,11 +372,32 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>, depth: usize) -> Result<(), Fatal>
     Ok(())
 }
 
-/// A meshroute config file is a mapping with `resources:` and no `kind:`.
-fn is_config_file(text: &str) -> bool {
-    let limits = Limits::default();
-    parse_documents(text, &limits)
+/// What a meshroute config file carries.
+struct ConfigShape {
+    has_resources: bool,
+    includes: Vec<String>,
+}
+
+/// A meshroute config file is a mapping with `resources:` or `include:` and no `kind:`.
+fn config_shape(text: &str) -> Option<ConfigShape> {
+    let root = parse_documents(text, &Limits::default())
         .into_iter()
-        .find_map(|d| d.node)
-        .is_some_and(|n| n.get("resources").is_some() && n.get("kind").is_none())
+        .find_map(|d| d.node)?;
+    let has_resources = root.get("resources").is_some();
+    let include = root.get("include");
+    if root.get("kind").is_some() || (!has_resources && include.is_none()) {
+        return None;
+    }
+    let includes = match include.map(|n| &n.value) {
+        Some(Value::Str(s)) => vec![s.clone()],
+        Some(Value::Seq(items)) => items
+            .iter()
+            .filter_map(|n| n.as_str().map(String::from))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some(ConfigShape {
+        has_resources,
+        includes,
+    })
 }

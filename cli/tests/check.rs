@@ -273,3 +273,41 @@ fn meshroute_config_files_are_checked_on_their_resources() {
         "{out}"
     );
 }
+
+#[test]
+fn config_include_files_join_the_inputs_once() {
+    let dir = TempDir::new("include");
+    for f in [
+        "demoapp.yaml",
+        "ingress-gateway.yaml",
+        "gateway.yaml",
+        "virtualservice.yaml",
+    ] {
+        let bytes = std::fs::read(seed().join(f)).expect("seed file");
+        dir.write(&format!("res/{f}"), &bytes);
+    }
+    dir.write(
+        "gateway-config.yaml",
+        b"proxy: {kind: gateway, namespace: istio-system, labels: {istio: ingressgateway}}\ninclude: [res]\n",
+    );
+    // The config alone pulls in its include directory.
+    let cfg = dir.0.join("gateway-config.yaml");
+    let o = run(&["check", "-f", cfg.to_str().unwrap()]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("5 files (10 resources)"), "{out}");
+    // Walking the whole directory reads every file once (no duplicate-resource warnings).
+    let o = run(&[
+        "check",
+        "-f",
+        dir.0.to_str().unwrap(),
+        "-f",
+        cfg.to_str().unwrap(),
+    ]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.starts_with("✔ No validation issues found when analyzing 5 files (10 resources)."),
+        "{out}"
+    );
+}
