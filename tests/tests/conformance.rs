@@ -193,6 +193,12 @@ fn istio_analyzer_conformance() {
             .map(|(n, b)| (n.as_str(), b.as_slice()))
             .collect();
         let (_, diags) = check(&inputs, &load, &opts);
+        // Every analyzer at once must cope with every case too (no panics, whatever it finds).
+        let all = AnalyzeOptions {
+            only: None,
+            ..opts.clone()
+        };
+        let _ = check(&inputs, &load, &all);
 
         let in_scope = |code: &str, resource: &str| {
             codes.contains(&code)
