@@ -91,8 +91,11 @@ fn run_inner(args: &[OsString]) -> Result<i32, Fatal> {
         return Ok(0);
     };
     let files = read_inputs(&args.sources)?;
+    // As `istioctl analyze` reading files: Kubernetes' own namespaces (kube-system, …) are
+    // skipped (Istio: pkg/config/analysis/local/istiod_analyze.go, `inject.IgnoredNamespaces`).
     let load = LoadOptions {
         default_namespace: args.namespace.clone(),
+        drop_system_namespaces: true,
         ..LoadOptions::default()
     };
     let mut opts = AnalyzeOptions::default();
