@@ -32,6 +32,7 @@ pub fn compile(res: &Resources, proxy: &ProxyIdentity) -> (RouteTable, Vec<Diagn
             ..Default::default()
         },
         drs: DrIndex::build(res, proxy),
+        missing: HashMap::new(),
     };
     cx.build_clusters();
     match proxy.kind {
@@ -48,6 +49,8 @@ struct Cx<'a> {
     diags: Vec<Diagnostic>,
     table: RouteTable,
     drs: DrIndex<'a>,
+    /// Index of `table.missing_clusters`.
+    missing: HashMap<String, u32>,
 }
 
 /// A VirtualService after short-name resolution and delegate merging.
@@ -276,19 +279,16 @@ impl<'a> Cx<'a> {
     }
 
     fn cluster_ref(&mut self, name: String) -> ClusterRef {
-        match self.table.cluster_index.get(&name) {
-            Some(&i) => ClusterRef::Known(i),
-            None => {
-                let i = match self.table.missing_clusters.iter().position(|m| *m == name) {
-                    Some(i) => i,
-                    None => {
-                        self.table.missing_clusters.push(name);
-                        self.table.missing_clusters.len() - 1
-                    }
-                };
-                ClusterRef::Missing(i as u32)
-            }
+        if let Some(&i) = self.table.cluster_index.get(&name) {
+            return ClusterRef::Known(i);
         }
+        if let Some(&i) = self.missing.get(&name) {
+            return ClusterRef::Missing(i);
+        }
+        let i = self.table.missing_clusters.len() as u32;
+        self.missing.insert(name.clone(), i);
+        self.table.missing_clusters.push(name);
+        ClusterRef::Missing(i)
     }
 
     // -----------------------------------------------------------------------------------------
@@ -319,6 +319,19 @@ impl<'a> Cx<'a> {
         ports.push(80);
         ports.sort_unstable();
         ports.dedup();
+        // VirtualService hosts, oldest VirtualService first (vss is in creation order): exact
+        // hosts by name, wildcards in a list (`computeWildcardHostVirtualServiceIndex`).
+        let mut exact_hosts: HashMap<&str, usize> = HashMap::new();
+        let mut wildcard_hosts: Vec<(usize, &str)> = Vec::new();
+        for (vi, v) in vss.iter().enumerate() {
+            for h in &v.hosts {
+                if host::is_wildcard(h) {
+                    wildcard_hosts.push((vi, h.as_str()));
+                } else {
+                    exact_hosts.entry(h.as_str()).or_insert(vi);
+                }
+            }
+        }
         for port in ports {
             let mut vhosts: Vec<VirtualHost> = Vec::new();
             let mut seen_domains: std::collections::HashSet<String> = Default::default();
@@ -335,21 +348,24 @@ impl<'a> Cx<'a> {
             // specific wildcard (`computeWildcardHostVirtualServiceIndex`, sidecar.go).
             let mut claimed: HashMap<&str, usize> = HashMap::new();
             for s in &svcs {
-                let mut best: Option<(usize, &str)> = None;
-                for (vi, v) in vss.iter().enumerate() {
-                    for h in &v.hosts {
-                        if host::matches(h, &s.hostname)
-                            && (!host::is_wildcard(h) || host::subset_of(&s.hostname, h))
-                        {
-                            best = match best {
-                                Some((bi, bh)) if !host::more_specific(h, bh) => Some((bi, bh)),
-                                Some((bi, bh)) if h.as_str() == bh => Some((bi, bh)),
-                                _ => Some((vi, h.as_str())),
-                            };
+                let best = match exact_hosts.get(s.hostname.as_str()) {
+                    Some(&vi) => Some(vi),
+                    None => {
+                        let mut best: Option<(usize, &str)> = None;
+                        for &(vi, h) in &wildcard_hosts {
+                            if host::subset_of(&s.hostname, h) {
+                                best = match best {
+                                    Some((bi, bh)) if bh == h || !host::more_specific(h, bh) => {
+                                        Some((bi, bh))
+                                    }
+                                    _ => Some((vi, h)),
+                                };
+                            }
                         }
+                        best.map(|(vi, _)| vi)
                     }
-                }
-                if let Some((vi, _)) = best {
+                };
+                if let Some(vi) = best {
                     claimed.insert(&s.hostname, vi);
                 }
             }
@@ -381,11 +397,14 @@ impl<'a> Cx<'a> {
                 // VirtualService hosts that match no service get a vhost of their own on port 80.
                 for v in &vss {
                     for h in &v.hosts {
-                        let matches_service = self
-                            .reg
-                            .services
-                            .iter()
-                            .any(|s| host::matches(h, &s.hostname));
+                        let matches_service = if host::is_wildcard(h) {
+                            self.reg
+                                .services
+                                .iter()
+                                .any(|s| host::matches(h, &s.hostname))
+                        } else {
+                            self.reg.by_host(h).next().is_some()
+                        };
                         if matches_service && !host::is_wildcard(h) {
                             continue;
                         }
@@ -1417,6 +1436,7 @@ struct MergedDr<'a> {
 struct DrIndex<'a> {
     /// Candidate DRs in lookup precedence groups, resolved host first.
     drs: Vec<(String, &'a Object<DestinationRule>)>,
+    by_ns: HashMap<String, NsDrs>,
     proxy_ns: String,
 }
 
@@ -1445,8 +1465,24 @@ impl<'a> DrIndex<'a> {
             .collect();
         // selector-first, then creation time (sortConfigBySelectorAndCreationTime).
         drs.sort_by_key(|(_, d)| (d.spec.workload_selector.is_none(), creation_key(d)));
+        // Per namespace, only the rules this proxy may see: all of its own namespace's, and
+        // those exported to it elsewhere.
+        let mut by_ns: HashMap<String, NsDrs> = HashMap::new();
+        for (i, (h, d)) in drs.iter().enumerate() {
+            let own = d.meta.namespace == proxy.namespace;
+            if !own && !visible(&d.spec.export_to, &d.meta.namespace, &proxy.namespace) {
+                continue;
+            }
+            let nd = by_ns.entry(d.meta.namespace.clone()).or_default();
+            let list = nd.exact.entry(h.clone()).or_default();
+            if list.is_empty() && host::is_wildcard(h) {
+                nd.wildcards.push(h.clone());
+            }
+            list.push(i);
+        }
         DrIndex {
             drs,
+            by_ns,
             proxy_ns: proxy.namespace.clone(),
         }
     }
@@ -1454,31 +1490,32 @@ impl<'a> DrIndex<'a> {
     /// `PushContext.destinationRule`: client namespace, then service namespace, then root;
     /// most specific host within the first namespace that has a match; same-host DRs merged.
     fn lookup(&self, hostname: &str, svc_ns: &str) -> Option<MergedDr<'a>> {
-        let proxy_ns = self.proxy_ns.as_str();
-        let groups: [(&str, bool); 3] = [
-            (proxy_ns, true),
-            (svc_ns, false),
-            (host::ROOT_NAMESPACE, false),
-        ];
-        for (ns, own) in groups {
-            let cands: Vec<&(String, &Object<DestinationRule>)> = self
-                .drs
-                .iter()
-                .filter(|(_, d)| d.meta.namespace == ns)
-                .filter(|(_, d)| own || visible(&d.spec.export_to, &d.meta.namespace, proxy_ns))
-                .collect();
-            let hosts: Vec<&str> = cands.iter().map(|(h, _)| h.as_str()).collect();
-            let Some(i) = host::most_specific_match(hostname, &hosts) else {
+        for ns in [self.proxy_ns.as_str(), svc_ns, host::ROOT_NAMESPACE] {
+            let Some(nd) = self.by_ns.get(ns) else {
                 continue;
             };
-            let chosen = hosts[i];
+            let chosen: &str = if nd.exact.contains_key(hostname) {
+                hostname
+            } else {
+                let bare = hostname.strip_prefix('*').unwrap_or(hostname);
+                let mut best: Option<&str> = None;
+                for w in &nd.wildcards {
+                    if bare.ends_with(&w[1..]) && best.is_none_or(|b| host::more_specific(w, b)) {
+                        best = Some(w.as_str());
+                    }
+                }
+                match best {
+                    Some(b) => b,
+                    None => continue,
+                }
+            };
             let mut merged = MergedDr {
                 names: Vec::new(),
                 policy: None,
                 subsets: Vec::new(),
             };
-            for (h, d) in cands.iter().filter(|(h, _)| h == chosen) {
-                let _ = h;
+            for &i in nd.exact.get(chosen).map_or(&[][..], Vec::as_slice) {
+                let d = self.drs[i].1;
                 merged
                     .names
                     .push(format!("{}/{}", d.meta.namespace, d.meta.name));
@@ -1495,6 +1532,14 @@ impl<'a> DrIndex<'a> {
         }
         None
     }
+}
+
+/// DestinationRules of one namespace that the proxy may use, by resolved host.
+#[derive(Default)]
+struct NsDrs {
+    /// host (exact or wildcard string) → indices into `DrIndex::drs`, in precedence order.
+    exact: HashMap<String, Vec<usize>>,
+    wildcards: Vec<String>,
 }
 
 /// `GetPortLevelTrafficPolicy`: a port-level entry replaces the four blocks wholesale.

@@ -173,6 +173,7 @@ pub struct Registry {
 impl Registry {
     pub fn build(res: &Resources) -> Registry {
         let mut reg = Registry::default();
+        let idx = PodIndex::build(res);
         for svc in &res.services {
             let ns = &svc.meta.namespace;
             let spec = &svc.spec;
@@ -216,10 +217,7 @@ impl Registry {
             let mut notes = Vec::new();
             let mut endpoints = vec![Vec::new(); ports.len()];
             if !spec.selector.is_empty() {
-                for pod in res.pods.iter().filter(|p| &p.meta.namespace == ns) {
-                    if !labels_contain(&pod.meta.labels, &spec.selector) {
-                        continue;
-                    }
+                for pod in idx.pods(res, ns, &spec.selector) {
                     let Some(ip) = pod.spec.ip() else {
                         notes.push(format!(
                             "Pod {}/{} has no status.podIP; it gets no endpoint",
@@ -364,8 +362,8 @@ impl Registry {
                 }
             };
             if let Some(sel) = &spec.workload_selector {
-                for pod in res.pods.iter().filter(|p| &p.meta.namespace == ns) {
-                    if labels_contain(&pod.meta.labels, &sel.labels) {
+                for pod in idx.pods(res, ns, &sel.labels) {
+                    {
                         if let Some(ip) = pod.spec.ip() {
                             add(
                                 ip,
@@ -483,4 +481,57 @@ fn merged_labels(
     let mut out = meta.clone();
     out.extend(spec.iter().map(|(k, v)| (k.clone(), v.clone())));
     out
+}
+
+/// Pods by (namespace, label key, label value), so selecting a service's pods costs the size of
+/// the smallest matching bucket rather than a scan of every pod (compile time stays linear).
+struct PodIndex {
+    by_label: HashMap<(String, String, String), Vec<usize>>,
+    by_ns: HashMap<String, Vec<usize>>,
+}
+
+impl PodIndex {
+    fn build(res: &Resources) -> PodIndex {
+        let mut by_label: HashMap<(String, String, String), Vec<usize>> = HashMap::new();
+        let mut by_ns: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, p) in res.pods.iter().enumerate() {
+            by_ns.entry(p.meta.namespace.clone()).or_default().push(i);
+            for (k, v) in &p.meta.labels {
+                by_label
+                    .entry((p.meta.namespace.clone(), k.clone(), v.clone()))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        PodIndex { by_label, by_ns }
+    }
+
+    /// Pods of `ns` whose labels contain `selector`, in file order.
+    fn pods<'r>(
+        &self,
+        res: &'r Resources,
+        ns: &str,
+        selector: &BTreeMap<String, String>,
+    ) -> impl Iterator<Item = &'r crate::resources::Object<crate::model::kube::Pod>> + use<'r, '_>
+    {
+        let empty: &[usize] = &[];
+        let bucket: &[usize] = if selector.is_empty() {
+            self.by_ns.get(ns).map_or(empty, Vec::as_slice)
+        } else {
+            selector
+                .iter()
+                .map(|(k, v)| {
+                    self.by_label
+                        .get(&(ns.to_string(), k.clone(), v.clone()))
+                        .map_or(empty, Vec::as_slice)
+                })
+                .min_by_key(|b| b.len())
+                .unwrap_or(empty)
+        };
+        let selector = selector.clone();
+        bucket
+            .iter()
+            .map(move |&i| &res.pods[i])
+            .filter(move |p| labels_contain(&p.meta.labels, &selector))
+    }
 }
