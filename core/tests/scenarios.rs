@@ -338,6 +338,8 @@ const EXPECT_KEYS: &[&str] = &[
     "hashed",
     "setCookie",
     "lb",
+    "reply",
+    "traceContains",
 ];
 
 fn check_expect(table: &RouteTable, d: &Decision, e: &Node) -> Result<Vec<String>, String> {
@@ -566,6 +568,22 @@ fn check_expect(table: &RouteTable, d: &Decision, e: &Node) -> Result<Vec<String
             opt_str(n)?,
             fmt_opt(fwd.and_then(|f| f.set_cookie.as_deref())),
         );
+    }
+    if let Some(n) = e.get("reply") {
+        // The local reply's kind: no_route, cluster_not_found, no_healthy_upstream, …
+        let got = reply.map(|r| {
+            serde_json::to_string(&r.kind)
+                .unwrap_or_default()
+                .replace('"', "")
+        });
+        cmp!("reply", opt_str(n)?, fmt_opt(got.as_deref()));
+    }
+    if let Some(n) = e.get("traceContains") {
+        for want in str_list(n)? {
+            if !d.trace.iter().any(|l| l.contains(&want)) {
+                errs.push(format!("traceContains: no trace line contains {want:?}"));
+            }
+        }
     }
     if let Some(n) = e.get("lb") {
         let got = fwd.map(|f| {
