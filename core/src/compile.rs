@@ -462,7 +462,7 @@ impl<'a> Cx<'a> {
             {
                 continue;
             }
-            let routes = self.translate_vs(v, port, MESH_GATEWAY, None);
+            let routes = self.translate_vs(v, port, MESH_GATEWAY, false);
             if routes.is_empty() {
                 // No route survives the static predicates: the VirtualService builds nothing
                 // and its services keep their default route (buildSidecarVirtualHostsForVirtualService).
@@ -671,7 +671,8 @@ impl<'a> Cx<'a> {
                     if hosts.is_empty() {
                         continue;
                     }
-                    let routes = self.translate_vs(v, sport, &gname, None);
+                    // route.go RouteOptions.IsTLS = `server.Tls != nil` (even httpsRedirect-only).
+                    let routes = self.translate_vs(v, sport, &gname, server.tls.is_some());
                     if routes.is_empty() {
                         // BuildHTTPRoutesForVirtualService errors ("no routes matched") and
                         // gateway.go skips the VirtualService: it creates no vhost.
@@ -783,28 +784,30 @@ impl<'a> Cx<'a> {
     // -----------------------------------------------------------------------------------------
     // Route translation (route.go BuildHTTPRoutesForVirtualService / TranslateRoute)
 
-    fn translate_vs(
-        &mut self,
-        vs: &Vs,
-        port: u32,
-        gateway: &str,
-        _svc: Option<&Service>,
-    ) -> Vec<Route> {
+    fn translate_vs(&mut self, vs: &Vs, port: u32, gateway: &str, is_tls: bool) -> Vec<Route> {
         let mut out = Vec::new();
         let vs_id = vs.id();
         'rules: for (ri, rule) in vs.http.iter().enumerate() {
             let base = format!("spec.http[{ri}]");
             if rule.matches.is_empty() {
-                if let Some(r) = self.translate_route(vs, &vs_id, rule, None, port, gateway, &base)
+                if let Some(r) =
+                    self.translate_route(vs, &vs_id, rule, None, port, gateway, is_tls, &base)
                 {
                     out.push(r);
                 }
                 break 'rules;
             }
             for (mi, m) in rule.matches.iter().enumerate() {
-                if let Some(r) =
-                    self.translate_route(vs, &vs_id, rule, Some((mi, m)), port, gateway, &base)
-                {
+                if let Some(r) = self.translate_route(
+                    vs,
+                    &vs_id,
+                    rule,
+                    Some((mi, m)),
+                    port,
+                    gateway,
+                    is_tls,
+                    &base,
+                ) {
                     let catch_all = r.matcher.is_catch_all();
                     out.push(r);
                     if catch_all {
@@ -825,6 +828,7 @@ impl<'a> Cx<'a> {
         m: Option<(usize, &HttpMatchRequest)>,
         port: u32,
         gateway: &str,
+        is_tls: bool,
         base: &str,
     ) -> Option<Route> {
         // Static predicates, decided per proxy and port (route.go TranslateRoute and
@@ -878,15 +882,32 @@ impl<'a> Cx<'a> {
                     return None;
                 }
             };
+            // route.go ApplyRedirect: FROM_REQUEST_PORT is the port the route is built for
+            // (gateway: the server port); an explicit or derived port equal to the scheme's
+            // default (80 for http, 443 for https; the scheme defaults to https on a TLS server)
+            // is not written.
+            let mut port = match (rd.port, rd.derive_port) {
+                (Some(p), _) if p > 0 => Some(p as u32),
+                (_, Some(RedirectPortSelection::FromRequestPort)) => Some(port),
+                _ => None,
+            };
+            if port.is_some() || rd.derive_port.is_some() {
+                let scheme = match rd.scheme.as_deref() {
+                    Some(s) if !s.is_empty() => s,
+                    _ if is_tls => "https",
+                    _ => "http",
+                };
+                if (port == Some(80) && scheme == "http")
+                    || (port == Some(443) && scheme == "https")
+                {
+                    port = None;
+                }
+            }
             Action::Redirect(RedirectAction {
                 uri: rd.uri.clone(),
                 authority: rd.authority.clone(),
-                scheme: rd.scheme.clone(),
-                port: match (rd.port, rd.derive_port) {
-                    (Some(p), _) if p > 0 => Some(p as u32),
-                    (_, Some(RedirectPortSelection::FromRequestPort)) => Some(port),
-                    _ => None,
-                },
+                scheme: rd.scheme.clone().filter(|s| !s.is_empty()),
+                port,
                 code,
             })
         } else if let Some(dr) = &rule.direct_response {
@@ -940,20 +961,23 @@ impl<'a> Cx<'a> {
                         extras.uri_rewrite = Some(UriRewrite::Regex(re, go_to_rust_replacement(r)));
                     }
                 }
-            } else if let Some(u) = &rw.uri {
+            } else if let Some(u) = rw.uri.as_ref().filter(|u| !u.is_empty()) {
                 extras.uri_rewrite = Some(UriRewrite::Prefix(u.clone()));
             }
-            extras.authority_rewrite = rw.authority.clone();
+            extras.authority_rewrite = rw.authority.clone().filter(|a| !a.is_empty());
         }
         if extras.authority_rewrite.is_none() {
             extras.authority_rewrite = header_authority;
         }
+        // Fault and CORS are per-route filter configs whatever the action (route.go
+        // TranslateRoute); timeout, retries and mirrors belong to the route action
+        // (applyHTTPRouteDestination).
+        extras.fault = rule.fault.as_ref().and_then(fault_spec);
+        extras.cors = rule.cors_policy.as_ref().map(cors_spec);
         if matches!(action, Action::Forward(_)) {
             extras.timeout_ms = rule.timeout.map_or(0, |d| d.as_millis().max(0) as u64);
             extras.retry = retry_spec(rule.retries.as_ref());
-            extras.fault = rule.fault.as_ref().and_then(fault_spec);
             extras.mirrors = self.mirrors(rule, &ns, port);
-            extras.cors = rule.cors_policy.as_ref().map(cors_spec);
         }
         Some(Route {
             name,
@@ -1103,7 +1127,8 @@ fn compile_match(m: &HttpMatchRequest) -> Option<RouteMatch> {
         if let Some(sm) = sm {
             headers.push(HeaderMatcher {
                 name: pseudo.into(),
-                matcher: compile_str(sm, false)?,
+                // translateHeaderMatch: `{}` or `regex: "*"` is a presence match here too.
+                matcher: compile_str(sm, true)?,
                 invert: false,
                 missing_as_empty: false,
             });
@@ -1328,19 +1353,27 @@ fn cors_spec(c: &CorsPolicy) -> CorsSpec {
     }
 }
 
-/// Go's regexp replacement (`$1`, `${1}`) and Envoy's RE2 (`\1`) → the regex crate (`${1}`).
+/// Envoy's RE2 substitution (`\1` back-references, everything else literal; Istio passes
+/// `uriRegexRewrite.rewrite` through unchanged) → the regex crate's syntax (`${1}`, `$$`).
 fn go_to_rust_replacement(r: &str) -> String {
     let mut out = String::new();
     let mut chars = r.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
-                chars.next();
-                out.push_str(&format!("${{{d}}}"));
-                continue;
-            }
+        match c {
+            '\\' => match chars.peek().copied() {
+                Some(d) if d.is_ascii_digit() => {
+                    chars.next();
+                    out.push_str(&format!("${{{d}}}"));
+                }
+                Some('\\') => {
+                    chars.next();
+                    out.push('\\');
+                }
+                _ => out.push('\\'),
+            },
+            '$' => out.push_str("$$"),
+            c => out.push(c),
         }
-        out.push(c);
     }
     out
 }
