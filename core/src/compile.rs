@@ -1695,21 +1695,40 @@ impl<'a> DrIndex<'a> {
         }
     }
 
-    /// `PushContext.destinationRule`: client namespace, then service namespace, then root;
-    /// most specific host within the first namespace that has a match; same-host DRs merged.
+    /// `PushContext.destinationRule` (push_context.go): (1) the proxy namespace's local rules —
+    /// or, for a proxy in the root namespace, only the root namespace's private rules; (2) rules
+    /// the service's namespace exports to the proxy's; (3) rules the root namespace exports to
+    /// it. Within a step the most specific host wins (`MostSpecificHostMatch`) and rules for that
+    /// exact host are merged (`mergeDestinationRule`).
     fn lookup(&self, hostname: &str, svc_ns: &str) -> Option<MergedDr<'a>> {
         let proxy_ns = self.proxy_ns.as_str();
-        let groups: [(&str, bool); 3] = [
-            (proxy_ns, true),
-            (svc_ns, false),
-            (host::ROOT_NAMESPACE, false),
+        let root = host::ROOT_NAMESPACE;
+        type Pick<'p> = &'p dyn Fn(&DestinationRule, &str) -> bool;
+        // setDestinationRules: which index a rule lands in.
+        let local: Pick = &|d, ns| {
+            d.workload_selector.is_some()
+                || d.export_to.is_empty()
+                || d.export_to.iter().any(|e| e == "*" || e == "." || e == ns)
+        };
+        let private_only: Pick = &|d, ns| {
+            d.workload_selector.is_some()
+                || (d.export_to.len() == 1 && (d.export_to[0] == "." || d.export_to[0] == ns))
+        };
+        let exported: Pick = &|d, ns| !private_only(d, ns);
+        let steps: [(&str, Pick, bool); 3] = [
+            if proxy_ns != root {
+                (proxy_ns, local, false)
+            } else {
+                (root, private_only, false)
+            },
+            (svc_ns, exported, true),
+            (root, exported, true),
         ];
-        for (ns, own) in groups {
+        for (ns, pick, check_export) in steps {
             let cands: Vec<&(String, &Object<DestinationRule>)> = self
                 .drs
                 .iter()
-                .filter(|(_, d)| d.meta.namespace == ns)
-                .filter(|(_, d)| own || visible(&d.spec.export_to, &d.meta.namespace, proxy_ns))
+                .filter(|(_, d)| d.meta.namespace == ns && pick(&d.spec, ns))
                 .collect();
             let hosts: Vec<&str> = cands.iter().map(|(h, _)| h.as_str()).collect();
             let Some(i) = host::most_specific_match(hostname, &hosts) else {
@@ -1721,11 +1740,17 @@ impl<'a> DrIndex<'a> {
                 policy: None,
                 subsets: Vec::new(),
             };
-            for (h, d) in cands.iter().filter(|(h, _)| h == chosen) {
-                let _ = h;
+            for (_, d) in cands.iter().filter(|(h, _)| h == chosen) {
+                // getExportedDestinationRuleFromNamespace: the chosen rules must be exported to
+                // the proxy's namespace, else this step yields nothing.
+                if check_export && !visible(&d.spec.export_to, &d.meta.namespace, proxy_ns) {
+                    continue;
+                }
                 merged
                     .names
                     .push(format!("{}/{}", d.meta.namespace, d.meta.name));
+                // First top-level trafficPolicy wins; subsets concatenated, first definition of
+                // a name wins (destination_rule.go mergeDestinationRule).
                 if merged.policy.is_none() {
                     merged.policy = d.spec.traffic_policy.as_ref();
                 }
@@ -1734,6 +1759,9 @@ impl<'a> DrIndex<'a> {
                         merged.subsets.push(s);
                     }
                 }
+            }
+            if merged.names.is_empty() {
+                continue;
             }
             return Some(merged);
         }
