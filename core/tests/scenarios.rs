@@ -9,6 +9,7 @@
 //!   resources: |
 //!     apiVersion: v1
 //!     ...
+//! resourceFiles: [examples/seed/gateway.yaml]   # optional: repository files added to resources
 //! clusters:                   # optional: compiled clusters
 //!   "outbound|8080||web.default.svc.cluster.local": {endpoints: [10.0.0.1:8080], lb: LEAST_REQUEST}
 //! missingClusters: []         # optional: names routes refer to that do not exist
@@ -113,6 +114,7 @@ fn run_file(fname: &str, text: &str) -> Result<(usize, Vec<String>), String> {
             "missingClusters",
             "allowDiagnostics",
             "compileDiagnostics",
+            "resourceFiles",
         ],
         "scenario",
     )?;
@@ -120,7 +122,20 @@ fn run_file(fname: &str, text: &str) -> Result<(usize, Vec<String>), String> {
     str_of(root.get("description")).ok_or("missing `description`")?;
     let config = root.get("config").ok_or("missing `config`")?;
     // The config is handed to meshroute's own config parser as JSON (a subset of YAML).
-    let json = serde_json::to_string(config).map_err(|e| e.to_string())?;
+    let mut json: serde_json::Value = serde_json::to_value(config).map_err(|e| e.to_string())?;
+    if let Some(files) = root.get("resourceFiles") {
+        // Repository files (e.g. examples/seed/*.yaml) appended to `config.resources`, so a
+        // scenario can pin down what a shipped example does.
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut text = json["resources"].as_str().unwrap_or_default().to_string();
+        for f in str_list(files)? {
+            let body = std::fs::read_to_string(repo.join(&f)).map_err(|e| format!("{f}: {e}"))?;
+            text.push_str("\n---\n");
+            text.push_str(&body);
+        }
+        json["resources"] = serde_json::Value::String(text);
+    }
+    let json = json.to_string();
     let (cfg, diags) = parse_config(
         &format!("{fname}#config"),
         json.as_bytes(),
