@@ -81,21 +81,28 @@ impl<'a> Cx<'a> {
     // VirtualServices visible to this proxy, resolved.
 
     fn virtual_services(&mut self) -> Vec<Vs<'a>> {
-        let mut all: Vec<&Object<VirtualService>> = self
+        // Istio indexes VirtualServices as private to a namespace, exported to a namespace, or
+        // public, each in creation order, and a proxy sees them in that group order
+        // (push_context.go initVirtualServices, VirtualServicesForGateway; virtualservice.go
+        // SelectVirtualServices). So a VirtualService private to the proxy's namespace comes
+        // before an older public one — which decides "oldest wins" on sidecars and the merge
+        // order on gateways.
+        let mut all: Vec<(u8, &Object<VirtualService>)> = self
             .res
             .virtual_services
             .iter()
-            .filter(|vs| {
-                visible(
+            .filter_map(|vs| {
+                vs_visibility_group(
                     &vs.spec.export_to,
                     &vs.meta.namespace,
                     &self.proxy.namespace,
                 )
+                .map(|g| (g, vs))
             })
             .collect();
-        all.sort_by_key(|vs| creation_key(vs));
+        all.sort_by_key(|(g, vs)| (*g, creation_key(vs)));
         let mut out = Vec::new();
-        for obj in all {
+        for (_, obj) in all {
             if obj.spec.hosts.is_empty() {
                 continue; // delegate VirtualService: only used through a root
             }
@@ -127,12 +134,16 @@ impl<'a> Cx<'a> {
     }
 
     /// Expands root routes that delegate (`mergeVirtualServices`, virtualservice_controller.go):
-    /// one level; a missing or invisible delegate drops that root route.
+    /// one level; a missing or invisible delegate drops that root route. Short names (destination
+    /// hosts, match gateways) are resolved before merging, each with the namespace of the
+    /// VirtualService that wrote them (`ResolveVirtualServiceShortnames` runs on the root and on
+    /// every delegate separately).
     fn merge_delegates(&mut self, root: &Object<VirtualService>) -> Vec<HttpRoute> {
         let mut out = Vec::new();
         for (i, r) in root.spec.http.iter().enumerate() {
+            let r = resolve_route_names(r, &root.meta.namespace);
             let Some(del) = &r.delegate else {
-                out.push(r.clone());
+                out.push(r);
                 continue;
             };
             let name = del.name.clone().unwrap_or_default();
@@ -156,9 +167,20 @@ impl<'a> Cx<'a> {
                 ));
                 continue;
             };
-            for lr in &leaf.spec.http {
-                if let Some(m) = merge_http_route(r, lr) {
-                    out.push(m);
+            for (li, lr) in leaf.spec.http.iter().enumerate() {
+                let lr = resolve_route_names(lr, &leaf.meta.namespace);
+                match merge_http_route(&r, &lr) {
+                    Some(m) => out.push(m),
+                    None => self.diags.push(self.res.diag(
+                        leaf,
+                        "MR0403",
+                        Severity::Warning,
+                        &format!("spec.http[{li}].match"),
+                        format!(
+                            "a match of this delegate route is not within any match of root {}/{} route {i}; istiod ignores this delegate route",
+                            root.meta.namespace, root.meta.name
+                        ),
+                    )),
                 }
             }
         }
@@ -306,6 +328,31 @@ impl<'a> Cx<'a> {
             .iter()
             .filter(|s| visible(&s.export_to, &s.namespace, &self.proxy.namespace))
             .collect();
+        // Each service goes to the oldest VirtualService naming it exactly, else to the one with
+        // its most specific wildcard host (sidecar.go computeWildcardHostVirtualServiceIndex).
+        let mut fqdn_index: HashMap<&str, usize> = HashMap::new();
+        let mut wild_index: Vec<(&str, usize)> = Vec::new();
+        for (vi, v) in vss.iter().enumerate() {
+            for h in &v.hosts {
+                if host::is_wildcard(h) {
+                    if !wild_index.iter().any(|(x, _)| x == h) {
+                        wild_index.push((h, vi));
+                    }
+                } else {
+                    fqdn_index.entry(h.as_str()).or_insert(vi);
+                }
+            }
+        }
+        let mut wildcard_vs_of: HashMap<&str, usize> = HashMap::new();
+        for s in &services {
+            let vi = fqdn_index.get(s.hostname.as_str()).copied().or_else(|| {
+                let hosts: Vec<&str> = wild_index.iter().map(|(h, _)| *h).collect();
+                host::most_specific_match(&s.hostname, &hosts).map(|i| wild_index[i].1)
+            });
+            if let Some(vi) = vi {
+                wildcard_vs_of.insert(&s.hostname, vi);
+            }
+        }
         let mut ports: Vec<u32> = services
             .iter()
             .flat_map(|s| {
@@ -319,114 +366,12 @@ impl<'a> Cx<'a> {
         ports.push(80);
         ports.sort_unstable();
         ports.dedup();
-        // VirtualService hosts, oldest VirtualService first (vss is in creation order): exact
-        // hosts by name, wildcards in a list (`computeWildcardHostVirtualServiceIndex`).
-        let mut exact_hosts: HashMap<&str, usize> = HashMap::new();
-        let mut wildcard_hosts: Vec<(usize, &str)> = Vec::new();
-        for (vi, v) in vss.iter().enumerate() {
-            for h in &v.hosts {
-                if host::is_wildcard(h) {
-                    wildcard_hosts.push((vi, h.as_str()));
-                } else {
-                    exact_hosts.entry(h.as_str()).or_insert(vi);
-                }
-            }
-        }
         for port in ports {
-            let mut vhosts: Vec<VirtualHost> = Vec::new();
-            let mut seen_domains: std::collections::HashSet<String> = Default::default();
-            let svcs: Vec<&Service> = services
-                .iter()
-                .copied()
-                .filter(|s| {
-                    s.ports
-                        .iter()
-                        .any(|p| p.port == port && p.protocol.is_http_or_sniffed())
-                })
-                .collect();
-            // Which VirtualService (oldest first) claims each service: exact host, else the most
-            // specific wildcard (`computeWildcardHostVirtualServiceIndex`, sidecar.go).
-            let mut claimed: HashMap<&str, usize> = HashMap::new();
-            for s in &svcs {
-                let best = match exact_hosts.get(s.hostname.as_str()) {
-                    Some(&vi) => Some(vi),
-                    None => {
-                        let mut best: Option<(usize, &str)> = None;
-                        for &(vi, h) in &wildcard_hosts {
-                            if host::subset_of(&s.hostname, h) {
-                                best = match best {
-                                    Some((bi, bh)) if bh == h || !host::more_specific(h, bh) => {
-                                        Some((bi, bh))
-                                    }
-                                    _ => Some((vi, h)),
-                                };
-                            }
-                        }
-                        best.map(|(vi, _)| vi)
-                    }
-                };
-                if let Some(vi) = best {
-                    claimed.insert(&s.hostname, vi);
-                }
-            }
-            for s in &svcs {
-                let domains = self.sidecar_domains(s);
-                let (routes, vs_name) = match claimed.get(s.hostname.as_str()) {
-                    Some(&vi) => (
-                        self.translate_vs(&vss[vi], port, MESH_GATEWAY, Some(s)),
-                        Some(vss[vi].id()),
-                    ),
-                    None => (vec![self.default_route(s, port)], None),
-                };
-                let _ = vs_name;
-                let domains: Vec<String> = domains
-                    .into_iter()
-                    .filter(|d| seen_domains.insert(d.clone()))
-                    .collect();
-                if domains.is_empty() {
-                    continue;
-                }
-                vhosts.push(VirtualHost {
-                    name: format!("{}:{port}", s.hostname),
-                    domains,
-                    routes,
-                    require_tls: false,
-                });
-            }
-            if port == 80 {
-                // VirtualService hosts that match no service get a vhost of their own on port 80.
-                for v in &vss {
-                    for h in &v.hosts {
-                        let matches_service = if host::is_wildcard(h) {
-                            self.reg
-                                .services
-                                .iter()
-                                .any(|s| host::matches(h, &s.hostname))
-                        } else {
-                            self.reg.by_host(h).next().is_some()
-                        };
-                        if matches_service && !host::is_wildcard(h) {
-                            continue;
-                        }
-                        if host::is_wildcard(h) && matches_service {
-                            continue;
-                        }
-                        if !seen_domains.insert(h.clone()) {
-                            continue;
-                        }
-                        let routes = self.translate_vs(v, port, MESH_GATEWAY, None);
-                        vhosts.push(VirtualHost {
-                            name: format!("{h}:80"),
-                            domains: vec![h.clone()],
-                            routes,
-                            require_tls: false,
-                        });
-                    }
-                }
-            }
+            let vhosts = self.sidecar_port_vhosts(port, &vss, &services, &wildcard_vs_of);
             if vhosts.is_empty() {
                 continue;
             }
+            let mut vhosts = vhosts;
             // outboundTrafficPolicy ALLOW_ANY (Istio's default): `allow_any` catch-all.
             vhosts.push(VirtualHost {
                 name: "allow_any".into(),
@@ -456,6 +401,136 @@ impl<'a> Cx<'a> {
                 gateways: vec![MESH_GATEWAY.into()],
             });
         }
+    }
+
+    /// The virtual hosts of sidecar route configuration `port`
+    /// (httproute.go BuildSidecarOutboundVirtualHosts, route.go BuildSidecarVirtualHostWrapper).
+    fn sidecar_port_vhosts(
+        &mut self,
+        port: u32,
+        vss: &[Vs],
+        services: &[&'a Service],
+        wildcard_vs_of: &HashMap<&str, usize>,
+    ) -> Vec<VirtualHost> {
+        // The services this route configuration knows: those with an HTTP (or sniffed) `port`.
+        let svcs: Vec<&Service> = services
+            .iter()
+            .copied()
+            .filter(|s| {
+                s.ports
+                    .iter()
+                    .any(|p| p.port == port && p.protocol.is_http_or_sniffed())
+            })
+            .collect();
+        let by_name: HashMap<&str, &Service> =
+            svcs.iter().map(|s| (s.hostname.as_str(), *s)).collect();
+        let mut vhosts: Vec<VirtualHost> = Vec::new();
+        let mut names: std::collections::HashSet<String> = Default::default();
+        let mut seen_domains: std::collections::HashSet<String> = Default::default();
+        let mut push = |vhosts: &mut Vec<VirtualHost>,
+                        name: String,
+                        domains: Vec<String>,
+                        routes: Vec<Route>| {
+            // A duplicate vhost name (the same service claimed by a younger VirtualService) is
+            // dropped, as are domains an earlier vhost already has (buildVirtualHost,
+            // dedupeDomains): on sidecars the first VirtualService wins, nothing is merged.
+            if !names.insert(name.clone()) {
+                return;
+            }
+            let domains: Vec<String> = domains
+                .into_iter()
+                .filter(|d| seen_domains.insert(d.to_ascii_lowercase()))
+                .collect();
+            if !domains.is_empty() {
+                vhosts.push(VirtualHost {
+                    name,
+                    domains,
+                    routes,
+                    require_tls: false,
+                });
+            }
+        };
+        let mut with_vs: std::collections::HashSet<&str> = Default::default();
+        for (vi, v) in vss.iter().enumerate() {
+            // On ports other than 80 only VirtualServices naming a service of this port apply
+            // (httproute.go selectVirtualServices).
+            if port != 80
+                && !v
+                    .hosts
+                    .iter()
+                    .any(|h| svcs.iter().any(|s| host::matches(h, &s.hostname)))
+            {
+                continue;
+            }
+            let routes = self.translate_vs(v, port, MESH_GATEWAY, false);
+            if routes.is_empty() {
+                // No route survives the static predicates: the VirtualService builds nothing
+                // and its services keep their default route (buildSidecarVirtualHostsForVirtualService).
+                continue;
+            }
+            // separateVSHostsAndServices (route.go).
+            let mut other_hosts: Vec<String> = Vec::new();
+            let mut matched: Vec<&Service> = Vec::new();
+            for h in v.hosts.iter().filter(|h| !host::is_wildcard(h)) {
+                match by_name.get(h.as_str()) {
+                    Some(s) => matched.push(s),
+                    None => other_hosts.push(h.clone()),
+                }
+            }
+            for h in v.hosts.iter().filter(|h| host::is_wildcard(h)) {
+                let mut found = false;
+                for s in &svcs {
+                    if !host::matches(&s.hostname, h) {
+                        continue;
+                    }
+                    found = true;
+                    if wildcard_vs_of.get(s.hostname.as_str()) == Some(&vi)
+                        && !matched.iter().any(|m| m.hostname == s.hostname)
+                    {
+                        matched.push(s);
+                    }
+                }
+                if !found {
+                    other_hosts.push(h.clone());
+                }
+            }
+            if matched.is_empty() && port != 80 {
+                continue;
+            }
+            for h in &other_hosts {
+                push(
+                    &mut vhosts,
+                    format!("{h}:{port}"),
+                    vec![h.clone()],
+                    routes.clone(),
+                );
+            }
+            for s in &matched {
+                with_vs.insert(&s.hostname);
+                let domains = self.sidecar_domains(s);
+                push(
+                    &mut vhosts,
+                    format!("{}:{port}", s.hostname),
+                    domains,
+                    routes.clone(),
+                );
+            }
+        }
+        // Services no VirtualService claimed: `/` → outbound|P||FQDN.
+        for s in &svcs {
+            if with_vs.contains(s.hostname.as_str()) {
+                continue;
+            }
+            let domains = self.sidecar_domains(s);
+            let route = self.default_route(s, port);
+            push(
+                &mut vhosts,
+                format!("{}:{port}", s.hostname),
+                domains,
+                vec![route],
+            );
+        }
+        vhosts
     }
 
     /// `generateVirtualHostDomains` (httproute.go): FQDN, FQDN., VIPs, and short forms.
@@ -596,11 +671,22 @@ impl<'a> Cx<'a> {
                     if hosts.is_empty() {
                         continue;
                     }
-                    let routes = self.translate_vs(v, sport, &gname, None);
+                    // route.go RouteOptions.IsTLS = `server.Tls != nil` (even httpsRedirect-only).
+                    let routes = self.translate_vs(v, sport, &gname, server.tls.is_some());
+                    if routes.is_empty() {
+                        // BuildHTTPRoutesForVirtualService errors ("no routes matched") and
+                        // gateway.go skips the VirtualService: it creates no vhost.
+                        continue;
+                    }
                     for h in hosts {
                         let key = h.to_ascii_lowercase();
                         match index.get(&key) {
-                            Some(&i) => vhosts[i].routes.extend(routes.iter().cloned()),
+                            Some(&i) => {
+                                vhosts[i].routes.extend(routes.iter().cloned());
+                                // gateway.go: a server with httpsRedirect makes the merged vhost
+                                // require TLS even when another server created it.
+                                vhosts[i].require_tls |= https_redirect;
+                            }
                             None => {
                                 index.insert(key.clone(), vhosts.len());
                                 vhosts.push(VirtualHost {
@@ -614,18 +700,22 @@ impl<'a> Cx<'a> {
                     }
                 }
                 if https_redirect {
-                    // Redirect-only vhosts for server hosts without a VirtualService.
+                    // Redirect-only vhosts for server hosts without a VirtualService; existing
+                    // vhosts for those hosts require TLS too.
                     for h in &server.hosts {
                         let (_, hh) = host::split_server_host(h);
                         let key = hh.to_ascii_lowercase();
-                        if !index.contains_key(&key) {
-                            index.insert(key.clone(), vhosts.len());
-                            vhosts.push(VirtualHost {
-                                name: format!("{key}:{sport}"),
-                                domains: vec![key],
-                                routes: Vec::new(),
-                                require_tls: true,
-                            });
+                        match index.get(&key) {
+                            Some(&i) => vhosts[i].require_tls = true,
+                            None => {
+                                index.insert(key.clone(), vhosts.len());
+                                vhosts.push(VirtualHost {
+                                    name: format!("{key}:{sport}"),
+                                    domains: vec![key],
+                                    routes: Vec::new(),
+                                    require_tls: true,
+                                });
+                            }
                         }
                     }
                 }
@@ -694,28 +784,30 @@ impl<'a> Cx<'a> {
     // -----------------------------------------------------------------------------------------
     // Route translation (route.go BuildHTTPRoutesForVirtualService / TranslateRoute)
 
-    fn translate_vs(
-        &mut self,
-        vs: &Vs,
-        port: u32,
-        gateway: &str,
-        _svc: Option<&Service>,
-    ) -> Vec<Route> {
+    fn translate_vs(&mut self, vs: &Vs, port: u32, gateway: &str, is_tls: bool) -> Vec<Route> {
         let mut out = Vec::new();
         let vs_id = vs.id();
         'rules: for (ri, rule) in vs.http.iter().enumerate() {
             let base = format!("spec.http[{ri}]");
             if rule.matches.is_empty() {
-                if let Some(r) = self.translate_route(vs, &vs_id, rule, None, port, gateway, &base)
+                if let Some(r) =
+                    self.translate_route(vs, &vs_id, rule, None, port, gateway, is_tls, &base)
                 {
                     out.push(r);
                 }
                 break 'rules;
             }
             for (mi, m) in rule.matches.iter().enumerate() {
-                if let Some(r) =
-                    self.translate_route(vs, &vs_id, rule, Some((mi, m)), port, gateway, &base)
-                {
+                if let Some(r) = self.translate_route(
+                    vs,
+                    &vs_id,
+                    rule,
+                    Some((mi, m)),
+                    port,
+                    gateway,
+                    is_tls,
+                    &base,
+                ) {
                     let catch_all = r.matcher.is_catch_all();
                     out.push(r);
                     if catch_all {
@@ -736,30 +828,30 @@ impl<'a> Cx<'a> {
         m: Option<(usize, &HttpMatchRequest)>,
         port: u32,
         gateway: &str,
+        is_tls: bool,
         base: &str,
     ) -> Option<Route> {
-        // Static predicates, decided per proxy and port.
+        // Static predicates, decided per proxy and port (route.go TranslateRoute and
+        // sourceMatchHTTP): match.port against the port the route is built for; then, when the
+        // match names gateways, only the gateway check — sourceLabels and sourceNamespace are
+        // ignored — else sourceLabels ⊆ proxy labels and sourceNamespace == proxy namespace.
         if let Some((_, m)) = m {
-            if m.port.is_some_and(|p| p != i64::from(port)) {
-                return None;
-            }
-            if !m.source_labels.is_empty() && !labels_contain(&self.proxy.labels, &m.source_labels)
-            {
-                return None;
-            }
-            if m.source_namespace
-                .as_ref()
-                .is_some_and(|n| *n != self.proxy.namespace)
-            {
+            if m.port.is_some_and(|p| p != 0 && p != i64::from(port)) {
                 return None;
             }
             if !m.gateways.is_empty() {
-                let gws: Vec<String> = m
-                    .gateways
-                    .iter()
-                    .map(|g| host::resolve_gateway_name(g, &vs.obj.meta.namespace))
-                    .collect();
-                if !gws.iter().any(|g| g == gateway) {
+                // Already resolved with the namespace of the VirtualService that wrote them.
+                if !m.gateways.iter().any(|g| g == gateway) {
+                    return None;
+                }
+            } else {
+                if !labels_contain(&self.proxy.labels, &m.source_labels) {
+                    return None;
+                }
+                if m.source_namespace
+                    .as_deref()
+                    .is_some_and(|n| !n.is_empty() && n != self.proxy.namespace)
+                {
                     return None;
                 }
             }
@@ -790,15 +882,32 @@ impl<'a> Cx<'a> {
                     return None;
                 }
             };
+            // route.go ApplyRedirect: FROM_REQUEST_PORT is the port the route is built for
+            // (gateway: the server port); an explicit or derived port equal to the scheme's
+            // default (80 for http, 443 for https; the scheme defaults to https on a TLS server)
+            // is not written.
+            let mut port = match (rd.port, rd.derive_port) {
+                (Some(p), _) if p > 0 => Some(p as u32),
+                (_, Some(RedirectPortSelection::FromRequestPort)) => Some(port),
+                _ => None,
+            };
+            if port.is_some() || rd.derive_port.is_some() {
+                let scheme = match rd.scheme.as_deref() {
+                    Some(s) if !s.is_empty() => s,
+                    _ if is_tls => "https",
+                    _ => "http",
+                };
+                if (port == Some(80) && scheme == "http")
+                    || (port == Some(443) && scheme == "https")
+                {
+                    port = None;
+                }
+            }
             Action::Redirect(RedirectAction {
                 uri: rd.uri.clone(),
                 authority: rd.authority.clone(),
-                scheme: rd.scheme.clone(),
-                port: match (rd.port, rd.derive_port) {
-                    (Some(p), _) if p > 0 => Some(p as u32),
-                    (_, Some(RedirectPortSelection::FromRequestPort)) => Some(port),
-                    _ => None,
-                },
+                scheme: rd.scheme.clone().filter(|s| !s.is_empty()),
+                port,
                 code,
             })
         } else if let Some(dr) = &rule.direct_response {
@@ -852,20 +961,23 @@ impl<'a> Cx<'a> {
                         extras.uri_rewrite = Some(UriRewrite::Regex(re, go_to_rust_replacement(r)));
                     }
                 }
-            } else if let Some(u) = &rw.uri {
+            } else if let Some(u) = rw.uri.as_ref().filter(|u| !u.is_empty()) {
                 extras.uri_rewrite = Some(UriRewrite::Prefix(u.clone()));
             }
-            extras.authority_rewrite = rw.authority.clone();
+            extras.authority_rewrite = rw.authority.clone().filter(|a| !a.is_empty());
         }
         if extras.authority_rewrite.is_none() {
             extras.authority_rewrite = header_authority;
         }
+        // Fault and CORS are per-route filter configs whatever the action (route.go
+        // TranslateRoute); timeout, retries and mirrors belong to the route action
+        // (applyHTTPRouteDestination).
+        extras.fault = rule.fault.as_ref().and_then(fault_spec);
+        extras.cors = rule.cors_policy.as_ref().map(cors_spec);
         if matches!(action, Action::Forward(_)) {
             extras.timeout_ms = rule.timeout.map_or(0, |d| d.as_millis().max(0) as u64);
             extras.retry = retry_spec(rule.retries.as_ref());
-            extras.fault = rule.fault.as_ref().and_then(fault_spec);
             extras.mirrors = self.mirrors(rule, &ns, port);
-            extras.cors = rule.cors_policy.as_ref().map(cors_spec);
         }
         Some(Route {
             name,
@@ -1015,7 +1127,8 @@ fn compile_match(m: &HttpMatchRequest) -> Option<RouteMatch> {
         if let Some(sm) = sm {
             headers.push(HeaderMatcher {
                 name: pseudo.into(),
-                matcher: compile_str(sm, false)?,
+                // translateHeaderMatch: `{}` or `regex: "*"` is a presence match here too.
+                matcher: compile_str(sm, true)?,
                 invert: false,
                 missing_as_empty: false,
             });
@@ -1240,19 +1353,27 @@ fn cors_spec(c: &CorsPolicy) -> CorsSpec {
     }
 }
 
-/// Go's regexp replacement (`$1`, `${1}`) and Envoy's RE2 (`\1`) → the regex crate (`${1}`).
+/// Envoy's RE2 substitution (`\1` back-references, everything else literal; Istio passes
+/// `uriRegexRewrite.rewrite` through unchanged) → the regex crate's syntax (`${1}`, `$$`).
 fn go_to_rust_replacement(r: &str) -> String {
     let mut out = String::new();
     let mut chars = r.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
-                chars.next();
-                out.push_str(&format!("${{{d}}}"));
-                continue;
-            }
+        match c {
+            '\\' => match chars.peek().copied() {
+                Some(d) if d.is_ascii_digit() => {
+                    chars.next();
+                    out.push_str(&format!("${{{d}}}"));
+                }
+                Some('\\') => {
+                    chars.next();
+                    out.push('\\');
+                }
+                _ => out.push('\\'),
+            },
+            '$' => out.push_str("$$"),
+            c => out.push(c),
         }
-        out.push(c);
     }
     out
 }
@@ -1277,11 +1398,63 @@ fn decode_base64(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Delegate merge (`mergeHTTPRoute`, virtualservice.go): leaf fields win, root fills the rest;
-/// matches are the non-conflicting cross product. `None` when every pair conflicts.
+/// exportTo group of a VirtualService for a proxy namespace: 0 private to it, 1 exported to it,
+/// 2 public; `None` when not visible (push_context.go initVirtualServices: `*` makes it public
+/// and wins over everything, `~` hides it, `.` means its own namespace).
+fn vs_visibility_group(export_to: &[String], vs_ns: &str, proxy_ns: &str) -> Option<u8> {
+    if export_to.is_empty() || export_to.iter().any(|e| e == "*") {
+        return Some(2);
+    }
+    if export_to.iter().any(|e| e == "~") {
+        return None;
+    }
+    let to_proxy = export_to
+        .iter()
+        .any(|e| (e == "." && vs_ns == proxy_ns) || e == proxy_ns);
+    match (to_proxy, vs_ns == proxy_ns) {
+        (false, _) => None,
+        (true, true) => Some(0),
+        (true, false) => Some(1),
+    }
+}
+
+/// `ResolveVirtualServiceShortnames` for one HTTP route: destination, mirror and mirrors hosts,
+/// and match gateways, resolved with the namespace of the VirtualService that holds the route.
+fn resolve_route_names(r: &HttpRoute, ns: &str) -> HttpRoute {
+    let mut r = r.clone();
+    let fix = |d: &mut Destination| {
+        if let Some(h) = &d.host {
+            d.host = Some(host::resolve_short_name(h, ns));
+        }
+    };
+    for d in &mut r.route {
+        if let Some(dest) = &mut d.destination {
+            fix(dest);
+        }
+    }
+    if let Some(m) = &mut r.mirror {
+        fix(m);
+    }
+    for m in &mut r.mirrors {
+        if let Some(d) = &mut m.destination {
+            fix(d);
+        }
+    }
+    for m in &mut r.matches {
+        for g in &mut m.gateways {
+            *g = host::resolve_gateway_name(g, ns);
+        }
+    }
+    r
+}
+
+/// Delegate merge (`mergeHTTPRoute`, virtualservice.go): leaf fields win, root fills the rest.
+/// `None` when the delegate route conflicts with the root (then istiod ignores it).
 fn merge_http_route(root: &HttpRoute, leaf: &HttpRoute) -> Option<HttpRoute> {
+    let matches = merge_http_matches(&root.matches, &leaf.matches)?;
     let mut out = leaf.clone();
     out.delegate = None;
+    out.matches = matches;
     macro_rules! fill {
         ($($f:ident),*) => {$( if out.$f.is_none() { out.$f = root.$f.clone(); } )*};
     }
@@ -1300,126 +1473,178 @@ fn merge_http_route(root: &HttpRoute, leaf: &HttpRoute) -> Option<HttpRoute> {
     if out.mirrors.is_empty() {
         out.mirrors = root.mirrors.clone();
     }
-    out.name = match (&root.name, &leaf.name) {
+    out.name = join_names(root.name.as_deref(), leaf.name.as_deref());
+    Some(out)
+}
+
+/// `root-leaf`, or whichever is set.
+fn join_names(root: Option<&str>, leaf: Option<&str>) -> Option<String> {
+    match (
+        root.filter(|r| !r.is_empty()),
+        leaf.filter(|l| !l.is_empty()),
+    ) {
         (Some(r), Some(l)) => Some(format!("{r}-{l}")),
-        (Some(r), None) => Some(r.clone()),
-        (None, l) => l.clone(),
-    };
-    if root.matches.is_empty() {
-        return Some(out);
+        (Some(r), None) => Some(r.to_string()),
+        (None, l) => l.map(str::to_string),
     }
-    if leaf.matches.is_empty() {
-        out.matches = root.matches.clone();
-        return Some(out);
+}
+
+/// `mergeHTTPMatchRequests` (virtualservice.go): every delegate match must fit at least one root
+/// match, else the whole delegate route conflicts; the result lists, per delegate match in order,
+/// its merge with each non-conflicting root match.
+fn merge_http_matches(
+    root: &[HttpMatchRequest],
+    leaf: &[HttpMatchRequest],
+) -> Option<Vec<HttpMatchRequest>> {
+    if root.is_empty() {
+        return Some(leaf.to_vec());
     }
-    let mut merged = Vec::new();
-    for rm in &root.matches {
-        for lm in &leaf.matches {
+    if leaf.is_empty() {
+        return Some(root.to_vec());
+    }
+    let mut out = Vec::new();
+    for lm in leaf {
+        let mut found = false;
+        for rm in root {
             if has_conflict(rm, lm) {
                 continue;
             }
-            let mut m = lm.clone();
-            if m.uri.is_none() {
-                m.uri = rm.uri.clone();
-            }
-            if m.scheme.is_none() {
-                m.scheme = rm.scheme.clone();
-            }
-            if m.method.is_none() {
-                m.method = rm.method.clone();
-            }
-            if m.authority.is_none() {
-                m.authority = rm.authority.clone();
-            }
-            if m.port.is_none() {
-                m.port = rm.port;
-            }
-            if m.ignore_uri_case.is_none() {
-                m.ignore_uri_case = rm.ignore_uri_case;
-            }
-            if m.source_namespace.is_none() {
-                m.source_namespace = rm.source_namespace.clone();
-            }
-            if m.gateways.is_empty() {
-                m.gateways = rm.gateways.clone();
-            }
-            for (k, v) in &rm.headers {
-                m.headers.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-            for (k, v) in &rm.without_headers {
-                m.without_headers
-                    .entry(k.clone())
-                    .or_insert_with(|| v.clone());
-            }
-            for (k, v) in &rm.query_params {
-                m.query_params.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-            for (k, v) in &rm.source_labels {
-                m.source_labels
-                    .entry(k.clone())
-                    .or_insert_with(|| v.clone());
-            }
-            merged.push(m);
+            out.push(merge_http_match(rm, lm));
+            found = true;
+        }
+        if !found {
+            return None;
         }
     }
-    if merged.is_empty() {
-        return None;
+    (!out.is_empty()).then_some(out)
+}
+
+/// `mergeHTTPMatchRequest`: the delegate's fields win; maps merged with the delegate winning.
+fn merge_http_match(rm: &HttpMatchRequest, lm: &HttpMatchRequest) -> HttpMatchRequest {
+    let mut m = lm.clone();
+    m.name = join_names(rm.name.as_deref(), lm.name.as_deref());
+    if m.uri.is_none() {
+        m.uri = rm.uri.clone();
     }
-    out.matches = merged;
-    Some(out)
+    if m.scheme.is_none() {
+        m.scheme = rm.scheme.clone();
+    }
+    if m.method.is_none() {
+        m.method = rm.method.clone();
+    }
+    if m.authority.is_none() {
+        m.authority = rm.authority.clone();
+    }
+    if m.port.unwrap_or(0) == 0 {
+        m.port = rm.port;
+    }
+    if m.source_namespace.as_deref().unwrap_or("").is_empty() {
+        m.source_namespace = rm.source_namespace.clone();
+    }
+    if m.gateways.is_empty() {
+        m.gateways = rm.gateways.clone();
+    }
+    if m.stat_prefix.is_none() {
+        m.stat_prefix = rm.stat_prefix.clone();
+    }
+    for (k, v) in &rm.headers {
+        m.headers.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    for (k, v) in &rm.without_headers {
+        m.without_headers
+            .entry(k.clone())
+            .or_insert_with(|| v.clone());
+    }
+    for (k, v) in &rm.query_params {
+        m.query_params.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    for (k, v) in &rm.source_labels {
+        m.source_labels
+            .entry(k.clone())
+            .or_insert_with(|| v.clone());
+    }
+    m
+}
+
+/// `stringMatchConflict` (virtualservice.go), including its quirks: a root match with no
+/// exact/prefix/regex value (e.g. `{}` or `prefix: ""`) conflicts with any leaf match.
+fn string_match_conflict(root: Option<&StringMatch>, leaf: Option<&StringMatch>) -> bool {
+    let (Some(r), Some(l)) = (root, leaf) else {
+        return false;
+    };
+    fn nz(o: &Option<String>) -> Option<&str> {
+        o.as_deref().filter(|s| !s.is_empty())
+    }
+    let (re, rp, rr) = (nz(&r.exact), nz(&r.prefix), nz(&r.regex));
+    let (le, lp, lr) = (nz(&l.exact), nz(&l.prefix), nz(&l.regex));
+    if rr.is_some() && (lr.is_some() || lp.is_some() || le.is_some()) {
+        return true;
+    }
+    if lr.is_some() && (rr.is_some() || rp.is_some() || re.is_some()) {
+        return true;
+    }
+    if let Some(exact) = re {
+        return lp.is_some() || le != Some(exact);
+    }
+    if let Some(prefix) = rp {
+        if let Some(p) = lp {
+            return !p.starts_with(prefix);
+        }
+        if let Some(e) = le {
+            return !e.starts_with(prefix);
+        }
+    }
+    true
 }
 
 /// `hasConflict` (virtualservice.go).
 fn has_conflict(root: &HttpMatchRequest, leaf: &HttpMatchRequest) -> bool {
-    fn str_conflict(r: &Option<StringMatch>, l: &Option<StringMatch>) -> bool {
-        let (Some(r), Some(l)) = (r, l) else {
-            return false;
-        };
-        if r.regex.is_some() || l.regex.is_some() {
-            return true;
-        }
-        match (&r.exact, &r.prefix, &l.exact, &l.prefix) {
-            (Some(re), _, Some(le), _) => re != le,
-            (Some(_), _, _, Some(_)) => true,
-            (_, Some(rp), Some(le), _) => !le.starts_with(rp.as_str()),
-            (_, Some(rp), _, Some(lp)) => !lp.starts_with(rp.as_str()),
-            _ => false,
-        }
+    if string_match_conflict(root.uri.as_ref(), leaf.uri.as_ref())
+        || string_match_conflict(root.scheme.as_ref(), leaf.scheme.as_ref())
+        || string_match_conflict(root.method.as_ref(), leaf.method.as_ref())
+        || string_match_conflict(root.authority.as_ref(), leaf.authority.as_ref())
+    {
+        return true;
     }
-    if str_conflict(&root.uri, &leaf.uri)
-        || str_conflict(&root.scheme, &leaf.scheme)
-        || str_conflict(&root.method, &leaf.method)
-        || str_conflict(&root.authority, &leaf.authority)
+    if leaf
+        .headers
+        .iter()
+        .any(|(k, l)| string_match_conflict(root.headers.get(k), Some(l)))
+        || leaf
+            .without_headers
+            .iter()
+            .any(|(k, l)| string_match_conflict(root.without_headers.get(k), Some(l)))
+        || leaf
+            .query_params
+            .iter()
+            .any(|(k, l)| string_match_conflict(root.query_params.get(k), Some(l)))
     {
         return true;
     }
     if root.ignore_uri_case.unwrap_or(false) != leaf.ignore_uri_case.unwrap_or(false) {
         return true;
     }
-    if let (Some(a), Some(b)) = (root.port, leaf.port) {
-        if a != b {
-            return true;
-        }
-    }
-    if let (Some(a), Some(b)) = (&root.source_namespace, &leaf.source_namespace) {
-        if a != b {
-            return true;
-        }
-    }
-    for (k, v) in &leaf.source_labels {
-        if root.source_labels.get(k).is_some_and(|rv| rv != v) {
-            return true;
-        }
-    }
-    if !root.gateways.is_empty() && leaf.gateways.iter().any(|g| !root.gateways.contains(g)) {
+    let (rp, lp) = (root.port.unwrap_or(0), leaf.port.unwrap_or(0));
+    if rp > 0 && lp > 0 && rp != lp {
         return true;
     }
-    for (k, lv) in &leaf.headers {
-        if let Some(rv) = root.headers.get(k) {
-            if str_conflict(&Some(rv.clone()), &Some(lv.clone())) {
-                return true;
-            }
-        }
+    let rns = root.source_namespace.as_deref().unwrap_or("");
+    if !rns.is_empty() && leaf.source_namespace.as_deref().unwrap_or("") != rns {
+        return true;
+    }
+    if leaf
+        .source_labels
+        .iter()
+        .any(|(k, v)| root.source_labels.get(k).is_some_and(|rv| rv != v))
+    {
+        return true;
+    }
+    if !root.gateways.is_empty()
+        && !leaf.gateways.is_empty()
+        && (root.gateways.len() < leaf.gateways.len()
+            || leaf.gateways.iter().any(|g| !root.gateways.contains(g)))
+    {
+        return true;
     }
     false
 }
@@ -1434,10 +1659,41 @@ struct MergedDr<'a> {
 }
 
 struct DrIndex<'a> {
-    /// Candidate DRs in lookup precedence groups, resolved host first.
+    /// Rules in precedence order (selector first, then creation time), resolved host first.
     drs: Vec<(String, &'a Object<DestinationRule>)>,
-    by_ns: HashMap<String, NsDrs>,
+    /// Per index set of `setDestinationRules` (local, private-only, exported), per namespace.
+    sets: [HashMap<String, NsDrs>; 3],
     proxy_ns: String,
+}
+
+const LOCAL: usize = 0;
+const PRIVATE_ONLY: usize = 1;
+const EXPORTED: usize = 2;
+
+/// Rules of one namespace in one index set, by host, so a lookup costs the rules for that host
+/// plus the namespace's wildcard hosts — not every rule (compile stays linear).
+#[derive(Default)]
+struct NsDrs {
+    /// host → indices into `DrIndex::drs`, in precedence order.
+    by_host: HashMap<String, Vec<usize>>,
+    wildcards: Vec<String>,
+}
+
+impl NsDrs {
+    /// `MostSpecificHostMatch`: the exact host, else the most specific wildcard.
+    fn most_specific(&self, hostname: &str) -> Option<&str> {
+        if let Some((h, _)) = self.by_host.get_key_value(hostname) {
+            return Some(h);
+        }
+        let bare = hostname.strip_prefix('*').unwrap_or(hostname);
+        let mut best: Option<&str> = None;
+        for w in &self.wildcards {
+            if bare.ends_with(&w[1..]) && best.is_none_or(|b| host::more_specific(w, b)) {
+                best = Some(w);
+            }
+        }
+        best
+    }
 }
 
 impl<'a> DrIndex<'a> {
@@ -1465,60 +1721,80 @@ impl<'a> DrIndex<'a> {
             .collect();
         // selector-first, then creation time (sortConfigBySelectorAndCreationTime).
         drs.sort_by_key(|(_, d)| (d.spec.workload_selector.is_none(), creation_key(d)));
-        // Per namespace, only the rules this proxy may see: all of its own namespace's, and
-        // those exported to it elsewhere.
-        let mut by_ns: HashMap<String, NsDrs> = HashMap::new();
+        // setDestinationRules (push_context.go): which index sets a rule lands in.
+        let mut sets: [HashMap<String, NsDrs>; 3] = Default::default();
         for (i, (h, d)) in drs.iter().enumerate() {
-            let own = d.meta.namespace == proxy.namespace;
-            if !own && !visible(&d.spec.export_to, &d.meta.namespace, &proxy.namespace) {
-                continue;
+            let ns = d.meta.namespace.as_str();
+            let e = &d.spec.export_to;
+            let private_only =
+                d.spec.workload_selector.is_some() || (e.len() == 1 && (e[0] == "." || e[0] == ns));
+            let local = d.spec.workload_selector.is_some()
+                || e.is_empty()
+                || e.iter().any(|x| x == "*" || x == "." || x == ns);
+            for (set, member) in [
+                (LOCAL, local),
+                (PRIVATE_ONLY, private_only),
+                (EXPORTED, !private_only),
+            ] {
+                if !member {
+                    continue;
+                }
+                let nd = sets[set].entry(ns.to_string()).or_default();
+                let list = nd.by_host.entry(h.clone()).or_default();
+                if list.is_empty() && host::is_wildcard(h) {
+                    nd.wildcards.push(h.clone());
+                }
+                list.push(i);
             }
-            let nd = by_ns.entry(d.meta.namespace.clone()).or_default();
-            let list = nd.exact.entry(h.clone()).or_default();
-            if list.is_empty() && host::is_wildcard(h) {
-                nd.wildcards.push(h.clone());
-            }
-            list.push(i);
         }
         DrIndex {
             drs,
-            by_ns,
+            sets,
             proxy_ns: proxy.namespace.clone(),
         }
     }
 
-    /// `PushContext.destinationRule`: client namespace, then service namespace, then root;
-    /// most specific host within the first namespace that has a match; same-host DRs merged.
+    /// `PushContext.destinationRule` (push_context.go): (1) the proxy namespace's local rules —
+    /// or, for a proxy in the root namespace, only the root namespace's private rules; (2) rules
+    /// the service's namespace exports to the proxy's; (3) rules the root namespace exports to
+    /// it. Within a step the most specific host wins (`MostSpecificHostMatch`) and rules for that
+    /// exact host are merged (`mergeDestinationRule`).
     fn lookup(&self, hostname: &str, svc_ns: &str) -> Option<MergedDr<'a>> {
-        for ns in [self.proxy_ns.as_str(), svc_ns, host::ROOT_NAMESPACE] {
-            let Some(nd) = self.by_ns.get(ns) else {
+        let proxy_ns = self.proxy_ns.as_str();
+        let root = host::ROOT_NAMESPACE;
+        let steps: [(&str, usize, bool); 3] = [
+            if proxy_ns != root {
+                (proxy_ns, LOCAL, false)
+            } else {
+                (root, PRIVATE_ONLY, false)
+            },
+            (svc_ns, EXPORTED, true),
+            (root, EXPORTED, true),
+        ];
+        for (ns, set, check_export) in steps {
+            let Some(nd) = self.sets[set].get(ns) else {
                 continue;
             };
-            let chosen: &str = if nd.exact.contains_key(hostname) {
-                hostname
-            } else {
-                let bare = hostname.strip_prefix('*').unwrap_or(hostname);
-                let mut best: Option<&str> = None;
-                for w in &nd.wildcards {
-                    if bare.ends_with(&w[1..]) && best.is_none_or(|b| host::more_specific(w, b)) {
-                        best = Some(w.as_str());
-                    }
-                }
-                match best {
-                    Some(b) => b,
-                    None => continue,
-                }
+            let Some(chosen) = nd.most_specific(hostname) else {
+                continue;
             };
             let mut merged = MergedDr {
                 names: Vec::new(),
                 policy: None,
                 subsets: Vec::new(),
             };
-            for &i in nd.exact.get(chosen).map_or(&[][..], Vec::as_slice) {
+            for &i in nd.by_host.get(chosen).map_or(&[][..], Vec::as_slice) {
                 let d = self.drs[i].1;
+                // getExportedDestinationRuleFromNamespace: the chosen rules must be exported to
+                // the proxy's namespace, else this step yields nothing.
+                if check_export && !visible(&d.spec.export_to, &d.meta.namespace, proxy_ns) {
+                    continue;
+                }
                 merged
                     .names
                     .push(format!("{}/{}", d.meta.namespace, d.meta.name));
+                // First top-level trafficPolicy wins; subsets concatenated, first definition of
+                // a name wins (destination_rule.go mergeDestinationRule).
                 if merged.policy.is_none() {
                     merged.policy = d.spec.traffic_policy.as_ref();
                 }
@@ -1528,18 +1804,13 @@ impl<'a> DrIndex<'a> {
                     }
                 }
             }
+            if merged.names.is_empty() {
+                continue;
+            }
             return Some(merged);
         }
         None
     }
-}
-
-/// DestinationRules of one namespace that the proxy may use, by resolved host.
-#[derive(Default)]
-struct NsDrs {
-    /// host (exact or wildcard string) → indices into `DrIndex::drs`, in precedence order.
-    exact: HashMap<String, Vec<usize>>,
-    wildcards: Vec<String>,
 }
 
 /// `GetPortLevelTrafficPolicy`: a port-level entry replaces the four blocks wholesale.
@@ -1672,5 +1943,265 @@ fn pool_limits(p: &ConnectionPoolSettings) -> PoolLimits {
         http1_max_pending_requests: u(p.http.as_ref().and_then(|h| h.http1_max_pending_requests)),
         http2_max_requests: u(p.http.as_ref().and_then(|h| h.http2_max_requests)),
         max_requests_per_connection: u(p.http.as_ref().and_then(|h| h.max_requests_per_connection)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::{load, LoadOptions};
+
+    fn table(proxy: &ProxyIdentity, yaml: &str) -> RouteTable {
+        let (res, diags) = load(&[("t.yaml", yaml)], &LoadOptions::default());
+        assert!(diags.is_empty(), "{diags:?}");
+        compile(&res, proxy).0
+    }
+
+    fn route_names(t: &RouteTable, port: u32, host: &str) -> Vec<String> {
+        let l = t.listener(port).expect("listener");
+        let rc = &t.route_configs[l.route_config];
+        let vh = rc.find_virtual_host(host).expect("vhost");
+        rc.virtual_hosts[vh]
+            .routes
+            .iter()
+            .map(|r| r.name.clone())
+            .collect()
+    }
+
+    fn sm(exact: Option<&str>, prefix: Option<&str>, regex: Option<&str>) -> StringMatch {
+        StringMatch {
+            exact: exact.map(str::to_string),
+            prefix: prefix.map(str::to_string),
+            regex: regex.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn catch_all_routes_move_last_on_gateways() {
+        let t = table(
+            &ProxyIdentity::gateway("istio-system", &[("istio", "ingressgateway")]),
+            r#"
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: a, namespace: default, creationTimestamp: "2024-01-01T00:00:00Z"}
+spec:
+  hosts: [x.com]
+  gateways: [istio-system/gw]
+  http:
+  - {name: a-all, match: [{uri: {prefix: /}}], directResponse: {status: 200}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: b, namespace: default, creationTimestamp: "2024-02-01T00:00:00Z"}
+spec:
+  hosts: [x.com]
+  gateways: [istio-system/gw]
+  http:
+  - {name: b-api, match: [{uri: {prefix: /api}}], directResponse: {status: 200}}
+  - {name: b-regex-all, match: [{uri: {regex: ".*"}}], directResponse: {status: 200}}
+  - {name: b-unreachable, match: [{uri: {prefix: /x}}], directResponse: {status: 200}}
+"#,
+        );
+        assert_eq!(
+            route_names(&t, 80, "x.com"),
+            ["b-api", "a-all", "b-regex-all"],
+            "specific routes first, catch-alls in VS order, nothing after a catch-all"
+        );
+    }
+
+    #[test]
+    fn oldest_virtual_service_wins_on_sidecar() {
+        let t = table(
+            &ProxyIdentity::sidecar("default", &[]),
+            r#"
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec: {ports: [{name: http, port: 80}]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: newer, namespace: default, creationTimestamp: "2024-02-01T00:00:00Z"}
+spec:
+  hosts: [web]
+  http: [{name: newer, directResponse: {status: 200}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: older, namespace: default, creationTimestamp: "2024-01-01T00:00:00Z"}
+spec:
+  hosts: [web]
+  http: [{name: older, directResponse: {status: 200}}]
+"#,
+        );
+        assert_eq!(
+            route_names(&t, 80, "web"),
+            ["older"],
+            "no merging on sidecars"
+        );
+    }
+
+    #[test]
+    fn zero_weight_destinations_are_dropped_when_several() {
+        let t = table(
+            &ProxyIdentity::sidecar("default", &[]),
+            r#"
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec: {ports: [{name: http, port: 80}]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: default}
+spec:
+  hosts: [web]
+  http:
+  - match: [{uri: {prefix: /several}}]
+    route:
+    - {destination: {host: a}, weight: 0}
+    - {destination: {host: b}, weight: 3}
+    - {destination: {host: c}, weight: 1}
+  - route: [{destination: {host: a}, weight: 0}]
+"#,
+        );
+        let rc = &t.route_configs[t.listener(80).unwrap().route_config];
+        let vh = &rc.virtual_hosts[rc.find_virtual_host("web").unwrap()];
+        let weights = |i: usize| match &vh.routes[i].action {
+            Action::Forward(d) => d
+                .iter()
+                .map(|d| (d.cluster_name.clone(), d.weight))
+                .collect::<Vec<_>>(),
+            a => panic!("{a:?}"),
+        };
+        assert_eq!(
+            weights(0),
+            [
+                ("outbound|80||b.default.svc.cluster.local".to_string(), 3),
+                ("outbound|80||c.default.svc.cluster.local".to_string(), 1)
+            ]
+        );
+        // A single destination keeps all traffic whatever its weight.
+        assert_eq!(
+            weights(1),
+            [("outbound|80||a.default.svc.cluster.local".to_string(), 100)]
+        );
+    }
+
+    #[test]
+    fn delegate_matches_conflict_like_string_match_conflict() {
+        // (root, leaf, conflict) — virtualservice.go stringMatchConflict.
+        let cases = [
+            (None, Some(sm(None, Some("/a"), None)), false),
+            (
+                Some(sm(Some("/a"), None, None)),
+                Some(sm(Some("/a"), None, None)),
+                false,
+            ),
+            (
+                Some(sm(Some("/a"), None, None)),
+                Some(sm(Some("/b"), None, None)),
+                true,
+            ),
+            (
+                Some(sm(Some("/a"), None, None)),
+                Some(sm(None, Some("/a"), None)),
+                true,
+            ),
+            (
+                Some(sm(None, Some("/a"), None)),
+                Some(sm(None, Some("/a/b"), None)),
+                false,
+            ),
+            (
+                Some(sm(None, Some("/a/b"), None)),
+                Some(sm(None, Some("/a"), None)),
+                true,
+            ),
+            (
+                Some(sm(None, Some("/a"), None)),
+                Some(sm(Some("/a/x"), None, None)),
+                false,
+            ),
+            (
+                Some(sm(None, Some("/a"), None)),
+                Some(sm(None, None, Some(".*"))),
+                true,
+            ),
+            (
+                Some(sm(None, None, Some(".*"))),
+                Some(sm(None, Some("/a"), None)),
+                true,
+            ),
+            (
+                Some(sm(None, None, None)),
+                Some(sm(Some("/a"), None, None)),
+                true,
+            ),
+        ];
+        for (root, leaf, want) in cases {
+            assert_eq!(
+                string_match_conflict(root.as_ref(), leaf.as_ref()),
+                want,
+                "root {root:?} leaf {leaf:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_conflicting_delegate_match_drops_the_delegate_route() {
+        let m = |p: &str| HttpMatchRequest {
+            uri: Some(sm(None, Some(p), None)),
+            ..Default::default()
+        };
+        let root = [m("/a")];
+        assert!(merge_http_matches(&root, &[m("/a/1"), m("/b")]).is_none());
+        let merged = merge_http_matches(&[m("/a"), m("/a/1")], &[m("/a/1")]).unwrap();
+        assert_eq!(
+            merged.len(),
+            2,
+            "one merged match per compatible root match"
+        );
+    }
+
+    #[test]
+    fn virtual_service_visibility_groups_private_exported_public() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let cases: [(&[&str], &str, &str, Option<u8>); 8] = [
+            (&[], "a", "b", Some(2)),
+            (&["*"], "a", "b", Some(2)),
+            (&[".", "*"], "a", "a", Some(2)),
+            (&["."], "a", "a", Some(0)),
+            (&["a"], "a", "a", Some(0)),
+            (&["b"], "a", "b", Some(1)),
+            (&["."], "a", "b", None),
+            (&["~"], "a", "a", None),
+        ];
+        for (export, vs_ns, proxy_ns, want) in cases {
+            assert_eq!(
+                vs_visibility_group(&s(export), vs_ns, proxy_ns),
+                want,
+                "{export:?} {vs_ns} {proxy_ns}"
+            );
+        }
+    }
+
+    #[test]
+    fn regex_rewrite_substitutions_are_re2() {
+        for (istio, rust) in [
+            (r"\2/instance/\1", "${2}/instance/${1}"),
+            ("$1", "$$1"),
+            (r"a\\b", r"a\b"),
+            ("/plain", "/plain"),
+        ] {
+            assert_eq!(go_to_rust_replacement(istio), rust, "{istio}");
+        }
     }
 }

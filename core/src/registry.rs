@@ -269,10 +269,23 @@ impl Registry {
                         continue;
                     };
                     for (i, p) in ports.iter().enumerate() {
-                        let target = we.spec.ports.get(&p.name).copied().or(match &p.target {
-                            Some(IntOrString::Int(t)) => Some(*t),
-                            _ => Some(i64::from(p.port)),
-                        });
+                        // kube/controller serviceInstanceFromWorkloadInstance +
+                        // findServiceTargetPort: a numeric targetPort is overridden by the
+                        // WorkloadEntry's port of the same name as the Service port; a named
+                        // targetPort must be one of the WorkloadEntry's ports, else no endpoint.
+                        let target = match &p.target {
+                            Some(IntOrString::Str(name)) => we.spec.ports.get(name).copied(),
+                            Some(IntOrString::Int(t)) if *t > 0 => {
+                                Some(we.spec.ports.get(&p.name).copied().unwrap_or(*t))
+                            }
+                            _ => Some(
+                                we.spec
+                                    .ports
+                                    .get(&p.name)
+                                    .copied()
+                                    .unwrap_or(i64::from(p.port)),
+                            ),
+                        };
                         if let Some(t) = target.and_then(|t| u32::try_from(t).ok()) {
                             endpoints[i].push(ServiceEndpoint {
                                 endpoint: Endpoint {

@@ -164,6 +164,8 @@ pub struct Resources {
     pub services: Vec<Object<ServiceSpec>>,
     pub pods: Vec<Object<Pod>>,
     pub nodes: Vec<Object<KubeNode>>,
+    /// (kind, namespace, name) of everything loaded, to spot duplicates without a scan.
+    keys: std::collections::HashSet<(Kind, String, String)>,
 }
 
 impl Resources {
@@ -500,7 +502,8 @@ impl Resources {
             ($vec:ident, $ty:ty) => {{
                 let spec = <$ty>::from_node(spec_node, "spec", &mut d).unwrap_or_default();
                 let obj = Object { meta, spec, src };
-                if let Some(i) = self.$vec.iter().position(|o| o.key() == obj.key()) {
+                let fresh = self.keys.insert((kind, obj.meta.namespace.clone(), obj.meta.name.clone()));
+                if let Some(i) = self.$vec.iter().position(|o| !fresh && o.key() == obj.key()) {
                     let prev = self.$vec.remove(i);
                     let _ = prev;
                     diags.push(self.diag_owned(file, &node, &obj.meta, kind, codes::DUPLICATE_RESOURCE,
@@ -529,7 +532,12 @@ impl Resources {
                     spec: Pod { spec, status },
                     src,
                 };
-                self.pods.retain(|o| o.key() != obj.key());
+                if !self
+                    .keys
+                    .insert((kind, obj.meta.namespace.clone(), obj.meta.name.clone()))
+                {
+                    self.pods.retain(|o| o.key() != obj.key());
+                }
                 self.pods.push(obj);
             }
             Kind::Node => {
@@ -538,7 +546,12 @@ impl Resources {
                     spec: KubeNode {},
                     src,
                 };
-                self.nodes.retain(|o| o.key() != obj.key());
+                if !self
+                    .keys
+                    .insert((kind, obj.meta.namespace.clone(), obj.meta.name.clone()))
+                {
+                    self.nodes.retain(|o| o.key() != obj.key());
+                }
                 self.nodes.push(obj);
             }
         }

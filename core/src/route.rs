@@ -439,121 +439,94 @@ fn act<'t>(
     rng: &mut dyn Rng,
     t: &mut Tracer,
 ) -> Outcome<'t> {
+    let _ = listener;
+    if let Action::Passthrough = &r.action {
+        t.add(|| "no service matches this host; Istio's ALLOW_ANY sends it to PassthroughCluster, which meshroute cannot do: 502".into());
+        return Outcome::Reply(reply(
+            ReplyKind::Passthrough,
+            502,
+            format!(
+                "meshroute: {:?} is not a known service (PassthroughCluster is not supported)\n",
+                req.host()
+            ),
+        ));
+    }
+    let ex = &r.extras;
+    // Istio's HTTP filter chain runs cors, then fault, then the router; route.go TranslateRoute
+    // attaches the CORS and fault per-route configs whatever the route's action is.
+    let cors_headers = match cors(ex.cors.as_ref(), req, t) {
+        Ok(h) => h,
+        Err(rep) => return Outcome::Reply(rep),
+    };
+    let mut delay_ms = None;
+    if let Some(f) = &ex.fault {
+        if let Some(ms) = f.delay_ms {
+            if draw(rng, f.delay_per_million) {
+                t.add(|| {
+                    format!(
+                        "fault delay {ms} ms ({}% of requests)",
+                        f.delay_per_million as f64 / 10_000.0
+                    )
+                });
+                delay_ms = Some(ms);
+            }
+        }
+        if let Some(status) = f.abort_status {
+            if draw(rng, f.abort_per_million) {
+                t.add(|| {
+                    format!(
+                        "fault abort {status} ({}% of requests)",
+                        f.abort_per_million as f64 / 10_000.0
+                    )
+                });
+                let mut rep = reply(ReplyKind::FaultAbort, status, "fault filter abort");
+                rep.grpc_status = f.abort_grpc_status;
+                if let Some(d) = delay_ms {
+                    // Envoy delays first, then aborts: the filter applies the delay.
+                    rep.headers
+                        .push(("x-meshroute-delay-ms".into(), d.to_string()));
+                }
+                rep.headers.extend(cors_headers);
+                return Outcome::Reply(rep);
+            }
+        }
+    }
+    // A local reply from the router (redirect, direct response) still gets the route's response
+    // header operations (Envoy router: `finalizeResponseHeaders` on direct-response entries), the
+    // CORS headers and the fault delay.
+    let local = |mut rep: LocalReply| {
+        apply_ops(&mut rep.headers, &ex.response_headers);
+        rep.headers.extend(cors_headers.iter().cloned());
+        if let Some(d) = delay_ms {
+            rep.headers
+                .push(("x-meshroute-delay-ms".into(), d.to_string()));
+        }
+        Outcome::Reply(rep)
+    };
     match &r.action {
+        Action::Passthrough => unreachable_passthrough(),
         Action::Redirect(rd) => {
             let location = redirect_location(rd, req);
             t.add(|| format!("redirect {} to {location}", rd.code));
             let mut rep = reply(ReplyKind::Redirect, rd.code, "");
             rep.headers.push(("location".into(), location));
-            Outcome::Reply(rep)
+            local(rep)
         }
         Action::DirectResponse { status, body } => {
             t.add(|| format!("direct response {status}"));
-            Outcome::Reply(reply(
+            let mut rep = reply(
                 ReplyKind::DirectResponse,
                 *status,
                 body.clone().unwrap_or_default(),
-            ))
-        }
-        Action::Passthrough => {
-            t.add(|| "no service matches this host; Istio's ALLOW_ANY sends it to PassthroughCluster, which meshroute cannot do: 502".into());
-            Outcome::Reply(reply(
-                ReplyKind::Passthrough,
-                502,
-                format!("meshroute: {:?} is not a known service (PassthroughCluster is not supported)\n", req.host()),
-            ))
+            );
+            // Envoy adds `location` (the request's own URI) to a direct response with status 201
+            // or 3xx (router.cc, RFC 7231 §7.1.2).
+            if *status == 201 || (300..400).contains(status) {
+                rep.headers.push(("location".into(), request_uri(req)));
+            }
+            local(rep)
         }
         Action::Forward(dests) => {
-            let ex = &r.extras;
-            // CORS preflight is answered by Envoy's CORS filter before anything else.
-            let mut cors_headers = Vec::new();
-            if let Some(c) = &ex.cors {
-                if let Some(origin) = req.header("origin") {
-                    let allowed = c.allow_origins.iter().any(|m| m.matches(&origin));
-                    let preflight = req.method == b"OPTIONS"
-                        && req.header("access-control-request-method").is_some();
-                    let origin_s = String::from_utf8_lossy(&origin).into_owned();
-                    if preflight && allowed {
-                        t.add(|| format!("CORS preflight from allowed origin {origin_s:?}: 200"));
-                        let mut rep = reply(ReplyKind::CorsPreflight, 200, "");
-                        rep.headers
-                            .push(("access-control-allow-origin".into(), origin_s));
-                        if !c.allow_methods.is_empty() {
-                            rep.headers.push((
-                                "access-control-allow-methods".into(),
-                                c.allow_methods.clone(),
-                            ));
-                        }
-                        if !c.allow_headers.is_empty() {
-                            rep.headers.push((
-                                "access-control-allow-headers".into(),
-                                c.allow_headers.clone(),
-                            ));
-                        }
-                        if let Some(m) = &c.max_age {
-                            rep.headers
-                                .push(("access-control-max-age".into(), m.clone()));
-                        }
-                        if c.allow_credentials {
-                            rep.headers
-                                .push(("access-control-allow-credentials".into(), "true".into()));
-                        }
-                        return Outcome::Reply(rep);
-                    }
-                    if preflight && c.ignore_unmatched_preflights {
-                        t.add(|| format!("CORS preflight from origin {origin_s:?} not allowed; unmatchedPreflights IGNORE: 200 without CORS headers"));
-                        return Outcome::Reply(reply(ReplyKind::CorsPreflight, 200, ""));
-                    }
-                    if allowed && !preflight {
-                        cors_headers.push(("access-control-allow-origin".into(), origin_s));
-                        if c.allow_credentials {
-                            cors_headers
-                                .push(("access-control-allow-credentials".into(), "true".into()));
-                        }
-                        if !c.expose_headers.is_empty() {
-                            cors_headers.push((
-                                "access-control-expose-headers".into(),
-                                c.expose_headers.clone(),
-                            ));
-                        }
-                    }
-                }
-            }
-            // Fault filter: abort (and delay) before the router.
-            let mut delay_ms = None;
-            if let Some(f) = &ex.fault {
-                if let Some(ms) = f.delay_ms {
-                    if draw(rng, f.delay_per_million) {
-                        t.add(|| {
-                            format!(
-                                "fault delay {ms} ms ({}% of requests)",
-                                f.delay_per_million as f64 / 10_000.0
-                            )
-                        });
-                        delay_ms = Some(ms);
-                    }
-                }
-                if let Some(status) = f.abort_status {
-                    if draw(rng, f.abort_per_million) {
-                        t.add(|| {
-                            format!(
-                                "fault abort {status} ({}% of requests)",
-                                f.abort_per_million as f64 / 10_000.0
-                            )
-                        });
-                        let mut rep = reply(ReplyKind::FaultAbort, status, "fault filter abort");
-                        rep.grpc_status = f.abort_grpc_status;
-                        if delay_ms.is_some() {
-                            // Envoy delays first, then aborts: the filter applies the delay.
-                            rep.headers.push((
-                                "x-meshroute-delay-ms".into(),
-                                delay_ms.unwrap_or(0).to_string(),
-                            ));
-                        }
-                        return Outcome::Reply(rep);
-                    }
-                }
-            }
             let di = pick_weighted(dests, rng);
             let dest = &dests[di];
             if dests.len() > 1 {
@@ -590,14 +563,28 @@ fn act<'t>(
                     c.selector.policy.envoy_name()
                 )
             });
-            let mut request_headers = ex.request_headers.clone();
-            request_headers.extend(&dest.request_headers);
-            let mut response_headers = dest.response_headers.clone();
-            response_headers.extend(&ex.response_headers);
+            // Header operations in the order Envoy evaluates them (each header parser removes
+            // before it adds). One destination: its operations are appended to the route's, in
+            // one parser (route.go processDestination). Weighted: the cluster-weight parser runs
+            // first, then the route's (route.go processWeightedDestination; Envoy
+            // WeightedClusterEntry::finalizeRequestHeaders).
+            let (request_headers, response_headers) = if dests.len() == 1 {
+                (
+                    layer(&ex.request_headers, &dest.request_headers, true),
+                    layer(&ex.response_headers, &dest.response_headers, true),
+                )
+            } else {
+                (
+                    layer(&dest.request_headers, &ex.request_headers, false),
+                    layer(&dest.response_headers, &ex.response_headers, false),
+                )
+            };
             let path = rewrite_path(&r.matcher, ex.uri_rewrite.as_ref(), req);
             if let Some(p) = &path {
                 t.add(|| format!("path rewritten to {p:?}"));
             }
+            // Route-level host rewrite wins over a destination's (Istio only sets the
+            // destination's when the route has none; Envoy applies the route's last).
             let authority = ex
                 .authority_rewrite
                 .clone()
@@ -617,7 +604,6 @@ fn act<'t>(
             if ex.timeout_ms > 0 {
                 t.add(|| format!("timeout {} ms", ex.timeout_ms));
             }
-            let _ = listener;
             let (hash, set_cookie) = hash_for(c, req);
             Outcome::Forward(Box::new(Forward {
                 cluster,
@@ -638,6 +624,128 @@ fn act<'t>(
             }))
         }
     }
+}
+
+fn unreachable_passthrough<'t>() -> Outcome<'t> {
+    Outcome::Reply(reply(ReplyKind::Passthrough, 502, ""))
+}
+
+/// Envoy's CORS filter: `Err` is the reply to a preflight it answers itself; `Ok` the headers to
+/// add to the response of an actual request from an allowed origin.
+fn cors(
+    c: Option<&CorsSpec>,
+    req: &Request,
+    t: &mut Tracer,
+) -> Result<Vec<(String, String)>, LocalReply> {
+    let mut cors_headers = Vec::new();
+    let Some(c) = c else {
+        return Ok(cors_headers);
+    };
+    let Some(origin) = req.header("origin") else {
+        return Ok(cors_headers);
+    };
+    let allowed = c.allow_origins.iter().any(|m| m.matches(&origin));
+    let preflight =
+        req.method == b"OPTIONS" && req.header("access-control-request-method").is_some();
+    let origin_s = String::from_utf8_lossy(&origin).into_owned();
+    if preflight && allowed {
+        t.add(|| format!("CORS preflight from allowed origin {origin_s:?}: 200"));
+        let mut rep = reply(ReplyKind::CorsPreflight, 200, "");
+        rep.headers
+            .push(("access-control-allow-origin".into(), origin_s));
+        if !c.allow_methods.is_empty() {
+            rep.headers.push((
+                "access-control-allow-methods".into(),
+                c.allow_methods.clone(),
+            ));
+        }
+        if !c.allow_headers.is_empty() {
+            rep.headers.push((
+                "access-control-allow-headers".into(),
+                c.allow_headers.clone(),
+            ));
+        }
+        if let Some(m) = &c.max_age {
+            rep.headers
+                .push(("access-control-max-age".into(), m.clone()));
+        }
+        if c.allow_credentials {
+            rep.headers
+                .push(("access-control-allow-credentials".into(), "true".into()));
+        }
+        return Err(rep);
+    }
+    if preflight && c.ignore_unmatched_preflights {
+        t.add(|| format!("CORS preflight from origin {origin_s:?} not allowed; unmatchedPreflights IGNORE: 200 without CORS headers"));
+        return Err(reply(ReplyKind::CorsPreflight, 200, ""));
+    }
+    if allowed && !preflight {
+        cors_headers.push(("access-control-allow-origin".into(), origin_s));
+        if c.allow_credentials {
+            cors_headers.push(("access-control-allow-credentials".into(), "true".into()));
+        }
+        if !c.expose_headers.is_empty() {
+            cors_headers.push((
+                "access-control-expose-headers".into(),
+                c.expose_headers.clone(),
+            ));
+        }
+    }
+    Ok(cors_headers)
+}
+
+/// `first` then `then`, as one `HeaderOps` applied remove → set → add. `same_parser`: both lists
+/// belong to one Envoy header parser (all removes happen before any add); otherwise `then` is a
+/// later parser whose removes also drop what `first` added.
+pub fn layer(first: &HeaderOps, then: &HeaderOps, same_parser: bool) -> HeaderOps {
+    let removed_later = |k: &str| !same_parser && then.remove.iter().any(|r| r == k);
+    let mut out = HeaderOps::default();
+    out.remove.extend(first.remove.iter().cloned());
+    for r in &then.remove {
+        if !out.remove.contains(r) {
+            out.remove.push(r.clone());
+        }
+    }
+    out.set
+        .extend(first.set.iter().filter(|(k, _)| !removed_later(k)).cloned());
+    out.set.extend(then.set.iter().cloned());
+    // An earlier `add` followed by a later `set` of the same header ends as the `set` alone;
+    // with set-before-add application order the earlier add must go.
+    out.add.extend(
+        first
+            .add
+            .iter()
+            .filter(|(k, _)| !removed_later(k) && !then.set.iter().any(|(s, _)| s == k))
+            .cloned(),
+    );
+    out.add.extend(then.add.iter().cloned());
+    out
+}
+
+/// Applies response header operations to a local reply's headers (remove, set, add).
+fn apply_ops(headers: &mut Vec<(String, String)>, ops: &HeaderOps) {
+    headers.retain(|(k, _)| !ops.remove.iter().any(|r| r.eq_ignore_ascii_case(k)));
+    for (k, v) in &ops.set {
+        headers.retain(|(h, _)| !h.eq_ignore_ascii_case(k));
+        headers.push((k.clone(), v.clone()));
+    }
+    for (k, v) in &ops.add {
+        headers.push((k.clone(), v.clone()));
+    }
+}
+
+/// The request's own URI, as Envoy's `newUri` builds it with no redirect configuration.
+fn request_uri(req: &Request) -> String {
+    let scheme = if req.scheme.eq_ignore_ascii_case(b"https") {
+        "https"
+    } else {
+        "http"
+    };
+    format!(
+        "{scheme}://{}{}",
+        String::from_utf8_lossy(req.authority),
+        String::from_utf8_lossy(req.path)
+    )
 }
 
 fn draw(rng: &mut dyn Rng, per_million: u32) -> bool {
@@ -687,46 +795,67 @@ fn rewrite_path(m: &RouteMatch, rw: Option<&UriRewrite>, req: &Request) -> Optio
     })
 }
 
-/// Envoy's redirect: scheme, host, port and path swapped as configured; the query is kept
-/// unless the new path carries one.
+/// Envoy's redirect URI (`Http::Utility::newUri`, source/common/http/utility.cc): scheme from the
+/// redirect or the request; host from the redirect (dropping the request's port) or the request's
+/// authority, whose port is dropped when a new port is set or when the scheme changes away from
+/// that port's default; `:port` only when the route sets one (Istio already elided 80/443 for
+/// their schemes); path from the redirect keeping the request's query unless the new path has
+/// one.
 pub fn redirect_location(rd: &RedirectAction, req: &Request) -> String {
-    let scheme = rd.scheme.clone().unwrap_or_else(|| {
-        let s = String::from_utf8_lossy(req.scheme).into_owned();
-        if s.is_empty() {
-            "http".into()
-        } else {
-            s
-        }
-    });
-    let authority = String::from_utf8_lossy(req.authority).into_owned();
-    let (mut hostname, orig_port) = match rd.authority.clone() {
-        Some(a) => (a, None),
-        None => {
-            let h = req.host();
-            (h, req.authority_port())
-        }
+    let req_scheme = if req.scheme.eq_ignore_ascii_case(b"https") {
+        "https"
+    } else {
+        "http"
     };
-    let _ = authority;
-    let port = rd.port.or(orig_port);
-    if let Some(p) = port {
-        let default = (scheme == "http" && p == 80) || (scheme == "https" && p == 443);
-        if !default && !hostname.contains(':') {
-            hostname = format!("{hostname}:{p}");
-        }
-    }
-    let path = match &rd.uri {
-        Some(u) if u.contains('?') => u.clone(),
-        Some(u) => {
-            let q = req.query();
-            if req.path.contains(&b'?') {
-                format!("{u}?{}", String::from_utf8_lossy(q))
+    let scheme = rd.scheme.clone().unwrap_or_else(|| req_scheme.to_string());
+    let new_port = rd.port.map(|p| format!(":{p}")).unwrap_or_default();
+    let host = match &rd.authority {
+        Some(a) if !a.is_empty() => a.clone(),
+        _ => {
+            // processRequestHost
+            let a = String::from_utf8_lossy(req.authority).into_owned();
+            let port_start = if a.starts_with('[') {
+                a.rfind("]:").map(|i| i + 1)
             } else {
-                u.clone()
+                a.rfind(':')
+            };
+            match port_start {
+                Some(i) => {
+                    let req_port = &a[i..];
+                    let mut remove = !new_port.is_empty();
+                    if scheme != req_scheme {
+                        remove |= (req_scheme == "https" && req_port == ":443")
+                            || (req_scheme == "http" && req_port == ":80");
+                    }
+                    if remove {
+                        a[..i].to_string()
+                    } else {
+                        a
+                    }
+                }
+                None => a,
             }
         }
-        None => String::from_utf8_lossy(req.path).into_owned(),
     };
-    format!("{scheme}://{hostname}{path}")
+    let path = match &rd.uri {
+        Some(u) if !u.is_empty() => {
+            if u.contains('?') {
+                u.clone()
+            } else {
+                match req.path.iter().position(|&b| b == b'?') {
+                    Some(i) => format!("{u}{}", String::from_utf8_lossy(&req.path[i..])),
+                    None => u.clone(),
+                }
+            }
+        }
+        _ => String::from_utf8_lossy(req.path).into_owned(),
+    };
+    let path = if path.starts_with('/') {
+        path
+    } else {
+        format!("/{path}")
+    };
+    format!("{scheme}://{host}{new_port}{path}")
 }
 
 /// The consistent-hash key of a request for the cluster's hash policy (Envoy `hash_policy`).
@@ -882,5 +1011,208 @@ pub fn record_response(
     let Some(policy) = &c.outlier else { return };
     if let Some(st) = state.clusters.get_mut(cluster as usize) {
         lb::record_response(policy, st, endpoint, status, now_ms);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use regex::bytes::Regex;
+
+    fn req<'a>(
+        authority: &'a str,
+        path: &'a str,
+        headers: &'a [(&'a [u8], &'a [u8])],
+    ) -> Request<'a> {
+        Request {
+            listener_port: 80,
+            authority: authority.as_bytes(),
+            path: path.as_bytes(),
+            method: b"GET",
+            scheme: b"http",
+            headers,
+            source_ip: None,
+        }
+    }
+
+    fn path_match(p: PathMatch, case_sensitive: bool) -> RouteMatch {
+        RouteMatch {
+            path: p,
+            case_sensitive,
+            ..RouteMatch::catch_all()
+        }
+    }
+
+    fn matches(m: &RouteMatch, r: &Request) -> bool {
+        route_matches(m, r, r.path_only(), r.query()).is_ok()
+    }
+
+    #[test]
+    fn prefix_is_a_plain_string_prefix() {
+        let m = path_match(PathMatch::Prefix("/foo".into()), true);
+        for (path, want) in [
+            ("/foo", true),
+            ("/foobar", true),
+            ("/foo/bar?x=1", true),
+            ("/fo", false),
+            ("/FOO", false),
+            ("/bar/foo", false),
+        ] {
+            assert_eq!(matches(&m, &req("h", path, &[])), want, "{path}");
+        }
+        let nocase = path_match(PathMatch::Prefix("/foo".into()), false);
+        assert!(matches(&nocase, &req("h", "/FOObar", &[])));
+    }
+
+    #[test]
+    fn regex_is_a_full_match_on_the_path_without_query() {
+        let m = path_match(
+            PathMatch::Regex(Regex::new("^(?:/re/[0-9]+)$").unwrap(), "/re/[0-9]+".into()),
+            false,
+        );
+        for (path, want) in [
+            ("/re/1", true),
+            ("/re/12?q=a", true),
+            ("/re/12/x", false),
+            ("/x/re/12", false),
+            ("/RE/1", false),
+        ] {
+            assert_eq!(matches(&m, &req("h", path, &[])), want, "{path}");
+        }
+    }
+
+    #[test]
+    fn without_headers_treat_a_missing_header_as_empty() {
+        let hm = |matcher: StrMatch, missing_as_empty: bool| RouteMatch {
+            headers: vec![HeaderMatcher {
+                name: "x-deny".into(),
+                matcher,
+                invert: true,
+                missing_as_empty,
+            }],
+            ..RouteMatch::catch_all()
+        };
+        let value = hm(StrMatch::Exact("yes".into()), true);
+        let empty = hm(StrMatch::Exact(String::new()), true);
+        let absent = hm(StrMatch::Present, false);
+        let none: &[(&[u8], &[u8])] = &[];
+        let yes: &[(&[u8], &[u8])] = &[(b"x-deny", b"yes")];
+        for (m, headers, want) in [
+            (&value, none, true),
+            (&value, yes, false),
+            (&empty, none, false),
+            (&empty, yes, true),
+            (&absent, none, true),
+            (&absent, yes, false),
+        ] {
+            assert_eq!(matches(m, &req("h", "/", headers)), want);
+        }
+    }
+
+    #[test]
+    fn query_exact_empty_matches_a_bare_key() {
+        let m = RouteMatch {
+            query: vec![QueryMatcher {
+                name: "flag".into(),
+                matcher: StrMatch::Exact(String::new()),
+            }],
+            ..RouteMatch::catch_all()
+        };
+        for (path, want) in [
+            ("/?flag", true),
+            ("/?a=1&flag=", true),
+            ("/?flag=1", false),
+            ("/", false),
+        ] {
+            assert_eq!(matches(&m, &req("h", path, &[])), want, "{path}");
+        }
+    }
+
+    #[test]
+    fn redirect_uri_follows_envoy_new_uri() {
+        let rd = |uri: Option<&str>, authority: Option<&str>, scheme: Option<&str>, port| {
+            RedirectAction {
+                uri: uri.map(str::to_string),
+                authority: authority.map(str::to_string),
+                scheme: scheme.map(str::to_string),
+                port,
+                code: 301,
+            }
+        };
+        let cases = [
+            (
+                rd(Some("/n"), None, None, None),
+                "h:8080",
+                "/o?q=1",
+                "http://h:8080/n?q=1",
+            ),
+            (
+                rd(Some("/n?z"), None, None, None),
+                "h",
+                "/o?q=1",
+                "http://h/n?z",
+            ),
+            (
+                rd(None, Some("a.com"), None, None),
+                "h:8080",
+                "/o",
+                "http://a.com/o",
+            ),
+            (
+                rd(None, None, Some("https"), None),
+                "h:80",
+                "/o",
+                "https://h/o",
+            ),
+            (
+                rd(None, None, Some("https"), None),
+                "h:81",
+                "/o",
+                "https://h:81/o",
+            ),
+            (
+                rd(None, None, None, Some(9000)),
+                "h:81",
+                "/o",
+                "http://h:9000/o",
+            ),
+            (
+                rd(None, None, None, Some(9000)),
+                "[::1]:81",
+                "/o",
+                "http://[::1]:9000/o",
+            ),
+        ];
+        for (rd, authority, path, want) in cases {
+            assert_eq!(redirect_location(&rd, &req(authority, path, &[])), want);
+        }
+    }
+
+    #[test]
+    fn header_layers_apply_in_envoy_parser_order() {
+        let ops = |set: &[(&str, &str)], add: &[(&str, &str)], remove: &[&str]| HeaderOps {
+            set: set
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            add: add
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            remove: remove.iter().map(|k| k.to_string()).collect(),
+        };
+        // Weighted: the destination's parser runs first; the route's remove wins over its set.
+        let dest = ops(&[("x", "d"), ("y", "d")], &[], &[]);
+        let route = ops(&[], &[], &["x"]);
+        assert_eq!(layer(&dest, &route, false), ops(&[("y", "d")], &[], &["x"]));
+        // One parser: removes happen first, so a set of the same name survives.
+        assert_eq!(
+            layer(&route, &dest, true),
+            ops(&[("x", "d"), ("y", "d")], &[], &["x"])
+        );
+        // A later set replaces an earlier add.
+        let first = ops(&[], &[("a", "1")], &[]);
+        let then = ops(&[("a", "2")], &[], &[]);
+        assert_eq!(layer(&first, &then, true), ops(&[("a", "2")], &[], &[]));
     }
 }

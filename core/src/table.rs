@@ -83,11 +83,13 @@ impl RouteMatch {
         }
     }
 
-    /// `IsCatchAllRoute` (route.go): prefix `/` or regex `*`/`.*` with no other matchers.
+    /// `IsCatchAllRoute` (route.go): prefix exactly `/` or regex exactly `.*`, with no header,
+    /// query or metadata matcher. (`prefix: ""` matches everything too but is not a catch-all
+    /// for istiod: it neither ends translation nor moves last on gateways.)
     pub fn is_catch_all(&self) -> bool {
         let path_all = match &self.path {
-            PathMatch::Prefix(p) => p == "/" || p.is_empty(),
-            PathMatch::Regex(_, s) => s == "*" || s == ".*",
+            PathMatch::Prefix(p) => p == "/",
+            PathMatch::Regex(_, s) => s == ".*",
             PathMatch::Exact(_) => false,
         };
         path_all && self.headers.is_empty() && self.query.is_empty() && !self.never

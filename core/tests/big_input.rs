@@ -8,13 +8,18 @@ use meshroute_core::resources::{load, LoadOptions};
 fn ten_megabyte_input_loads_completely() {
     let mut text = gen::mesh(9_000);
     assert!(text.len() > 10_000_000, "{} bytes", text.len());
-    text.push_str("---\napiVersion: v1\nkind: Service\nmetadata: {name: last}\nspec: {ports: [{port: 80}]}\n");
+    text.push_str(
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: last}\nspec: {ports: [{port: 80}]}\n",
+    );
     let t = std::time::Instant::now();
     let (res, diags) = load(&[("big.yaml", text.as_str())], &LoadOptions::default());
     println!("loaded {} bytes in {:?}", text.len(), t.elapsed());
     assert!(diags.is_empty(), "{:?}", diags.first());
     assert_eq!(res.services.len(), 9_002);
-    assert_eq!(res.services.last().map(|s| s.meta.name.as_str()), Some("last"));
+    assert_eq!(
+        res.services.last().map(|s| s.meta.name.as_str()),
+        Some("last")
+    );
 }
 
 #[test]
@@ -24,5 +29,9 @@ fn input_over_the_size_limit_is_one_clear_error() {
     assert!(res.is_empty());
     assert_eq!(diags.len(), 1);
     assert_eq!(diags[0].code, codes::INPUT_LIMIT);
-    assert!(diags[0].message.contains("more than the limit"), "{}", diags[0].message);
+    assert!(
+        diags[0].message.contains("more than the limit"),
+        "{}",
+        diags[0].message
+    );
 }
