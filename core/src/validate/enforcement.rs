@@ -27,6 +27,9 @@ const LOCALITY: &str =
 const WARMUP: &str = "meshroute does not ramp up new endpoints (no slow start)";
 const WORKLOAD_IDENTITY: &str = "meshroute does not use it to choose or secure endpoints";
 
+const POOL_LIMITS: &str = "meshroute computes this limit (proxy-config shows it) but does not enforce it yet: every service shares Envoy's one ORIGINAL_DST cluster, whose circuit breakers are set to Istio's unlimited defaults";
+const LOCAL_ORIGIN: &str = "meshroute's passive outlier detection counts upstream 5xx and gateway errors only; local-origin errors and custom error codes are not distinguished";
+
 static TABLE: &[(&str, &str)] = &[
     ("DestinationRule {policy}.tls", TLS_ORIGINATION),
     ("DestinationRule {trafficPolicy}.tunnel", "HTTP CONNECT/POST tunnelling to the upstream is Envoy cluster configuration, which the filter does not control"),
@@ -63,6 +66,14 @@ static TABLE: &[(&str, &str)] = &[
     ("WorkloadEntry spec.network", WORKLOAD_IDENTITY),
     ("WorkloadEntry spec.locality", LOCALITY),
     ("WorkloadEntry spec.serviceAccount", WORKLOAD_IDENTITY),
+    ("DestinationRule {policy}.connectionPool.tcp.maxConnections", POOL_LIMITS),
+    ("DestinationRule {policy}.connectionPool.http.http1MaxPendingRequests", POOL_LIMITS),
+    ("DestinationRule {policy}.connectionPool.http.http2MaxRequests", POOL_LIMITS),
+    ("DestinationRule {policy}.connectionPool.http.maxRequestsPerConnection", POOL_LIMITS),
+    ("DestinationRule {policy}.outlierDetection.splitExternalLocalOriginErrors", LOCAL_ORIGIN),
+    ("DestinationRule {policy}.outlierDetection.consecutiveLocalOriginFailures", LOCAL_ORIGIN),
+    ("DestinationRule {policy}.outlierDetection.outlierDetectionHttpErrorCodes", LOCAL_ORIGIN),
+    ("VirtualService spec.http[*].retries.backoff", "retry back-off comes from the bootstrap route's retry policy (Envoy's 25 ms base); the filter cannot set it per request"),
 ];
 
 /// `(pattern, reason)` for every field meshroute accepts but does not enforce; the pattern

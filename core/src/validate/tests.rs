@@ -1267,6 +1267,7 @@ fn not_enforced_fields_warn_once_per_field() {
             "spec.subsets[0].trafficPolicy.tls",
             "spec.subsets[0].trafficPolicy.portLevelSettings[0].tls",
             "spec.trafficPolicy.connectionPool.tcp.connectTimeout",
+            "spec.trafficPolicy.connectionPool.tcp.maxConnections",
         ]
     );
     assert_eq!(
