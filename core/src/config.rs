@@ -101,6 +101,29 @@ pub fn parse_config(
     opts: &LoadOptions,
 ) -> (Option<MeshConfig>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
+    // Refuse absurd sizes before parsing anything, with the message resources get: without this
+    // a 50 MB config file was parsed whole (seconds, and memory) before its `resources` string
+    // hit the limit.
+    if bytes.len() > opts.limits.max_bytes {
+        diags.push(Diagnostic {
+            code: codes::INPUT_LIMIT.to_string(),
+            severity: Severity::Error,
+            kind: String::new(),
+            namespace: String::new(),
+            name: String::new(),
+            path: String::new(),
+            file: name.to_string(),
+            line: 1,
+            column: 1,
+            column_utf16: 1,
+            message: format!(
+                "input is {} bytes, more than the limit of {} bytes; split it into smaller files",
+                bytes.len(),
+                opts.limits.max_bytes
+            ),
+        });
+        return (None, diags);
+    }
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(_) => {
