@@ -530,7 +530,9 @@ fn act<'t>(
             let di = pick_weighted(dests, rng);
             let dest = &dests[di];
             if dests.len() > 1 {
-                let total: u32 = dests.iter().map(|d| d.weight).sum();
+                // u64: weights are int32 each (Istio), so a few large ones overflow a u32 sum
+                // (found by fuzzing: a debug-build panic on three weights near i32::MAX).
+                let total: u64 = dests.iter().map(|d| u64::from(d.weight)).sum();
                 t.add(|| {
                     format!(
                         "weighted destinations: chose {} (weight {} of {total})",

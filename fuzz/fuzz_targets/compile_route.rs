@@ -77,9 +77,8 @@ const PORTS: &[u16] = &[80, 8080, 9080, 443];
 
 fn s(u: &mut Unstructured, vocab: &[&str]) -> Result<String> {
     if u.ratio(1, 12)? {
-        let mut v: String = u.arbitrary()?;
-        v.truncate(40);
-        Ok(v)
+        let v: String = u.arbitrary()?;
+        Ok(v.chars().take(40).collect())
     } else {
         Ok(u.choose(vocab)?.to_string())
     }
