@@ -259,6 +259,46 @@ impl Drop for Load {
     }
 }
 
+/// Removes what an earlier run of this test left behind when it was killed (no Drop ran): its
+/// network would hold the fixed subnet. Only projects named `mrcompose<pid>` whose process is gone.
+fn remove_stale_projects() {
+    let label = "label=com.docker.compose.project";
+    let fmt = "{{.Label \"com.docker.compose.project\"}} {{.ID}}";
+    let mut stale: Vec<(String, String, &str)> = Vec::new();
+    for (kind, args) in [
+        (
+            "container",
+            vec!["ps", "-a", "--filter", label, "--format", fmt],
+        ),
+        (
+            "network",
+            vec!["network", "ls", "--filter", label, "--format", fmt],
+        ),
+    ] {
+        let out = run(Command::new("docker").args(&args));
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let Some((project, id)) = line.split_once(' ') else {
+                continue;
+            };
+            let Some(pid) = project.strip_prefix("mrcompose") else {
+                continue;
+            };
+            if pid.parse::<u32>().is_ok() && !Path::new(&format!("/proc/{pid}")).exists() {
+                stale.push((project.to_string(), id.to_string(), kind));
+            }
+        }
+    }
+    for (project, id, kind) in stale {
+        eprintln!("compose: removing {kind} {id} of a killed earlier run ({project})");
+        let rm: &[&str] = if kind == "container" {
+            &["rm", "-f", "-v"]
+        } else {
+            &["network", "rm"]
+        };
+        let _ = run(Command::new("docker").args(rm).arg(&id));
+    }
+}
+
 /// The built filter, CLI and static demoapp. Built here (in a separate target directory, so
 /// no cargo lock is shared with the running `cargo test`) only if the test command did not.
 fn artifacts(root: &Path) -> (PathBuf, PathBuf) {
@@ -327,6 +367,7 @@ fn docker_compose_end_to_end() {
     let (target, cli) = artifacts(&root);
     let step = |what: &str| eprintln!("compose [{:>5.1}s] {what}", t0.elapsed().as_secs_f64());
 
+    remove_stale_projects();
     // Our own copy of the example config and our own run directory: the reload step edits
     // them, and a user's `docker-compose up` from the repository is not touched.
     let name = format!("mrcompose{}", std::process::id());
