@@ -445,6 +445,22 @@ fn absolute(p: &Path) -> PathBuf {
     }
 }
 
+/// Where to find the built filter when `--wasm` is not given: `$MESHROUTE_WASM`, then the
+/// repository layout next to this binary (`target/<profile>/meshroute` →
+/// `target/wasm32-wasip1/wasm-release/`), then `DEFAULT_WASM` under the current directory.
+fn default_wasm() -> PathBuf {
+    if let Some(p) = std::env::var_os("MESHROUTE_WASM") {
+        return PathBuf::from(p);
+    }
+    if let Some(target) = std::env::current_exe().ok().and_then(|e| e.parent()?.parent().map(Path::to_path_buf)) {
+        let p = target.join("wasm32-wasip1/wasm-release/meshroute_filter.wasm");
+        if p.exists() {
+            return p;
+        }
+    }
+    PathBuf::from(DEFAULT_WASM)
+}
+
 /// Default location of the built filter, relative to the repository root.
 pub const DEFAULT_WASM: &str = "target/wasm32-wasip1/wasm-release/meshroute_filter.wasm";
 
@@ -454,7 +470,7 @@ pub fn run(args: &[String]) -> i32 {
     let mut o = Options {
         config: PathBuf::new(),
         out: PathBuf::new(),
-        wasm: PathBuf::from(DEFAULT_WASM),
+        wasm: default_wasm(),
         listen: "127.0.0.1:8080".into(),
         listener_port: None,
         admin: "127.0.0.1:15000".into(),
