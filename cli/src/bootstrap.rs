@@ -452,7 +452,10 @@ fn default_wasm() -> PathBuf {
     if let Some(p) = std::env::var_os("MESHROUTE_WASM") {
         return PathBuf::from(p);
     }
-    if let Some(target) = std::env::current_exe().ok().and_then(|e| e.parent()?.parent().map(Path::to_path_buf)) {
+    if let Some(target) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent()?.parent().map(Path::to_path_buf))
+    {
         let p = target.join("wasm32-wasip1/wasm-release/meshroute_filter.wasm");
         if p.exists() {
             return p;
