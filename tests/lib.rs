@@ -1,1 +1,20 @@
-//! Test helpers shared by the end-to-end and conformance tests.
+//! Test helpers shared by the end-to-end and conformance tests, and the harness the demo runs on.
+//!
+//! [`harness`] starts the real things — `demoapp` pods on their own loopback IPs and stock Envoy
+//! running the meshroute filter (through `meshroute bootstrap`) — picks free ports, talks
+//! HTTP/1.1 over plain sockets and kills every process it started when dropped (also on panic).
+//!
+//! ```no_run
+//! use meshroute_tests::harness::{http, Bins, Demoapp, Envoy, EnvoyOptions, Net, seed::Seed};
+//! let bins = Bins::locate().unwrap();
+//! let net = Net::claim().unwrap(); // 127.0.N.0/24, N unique among running tests
+//! let pods = Demoapp::seed_pods(&bins, &net).unwrap();
+//! let dir = meshroute_tests::harness::TempDir::new("example").unwrap();
+//! let config = Seed::new(&net).write_gateway_config(dir.path()).unwrap();
+//! let envoy = Envoy::start(&bins, EnvoyOptions::new(&config).listener_port(8080)).unwrap();
+//! let r = http::get(envoy.addr(), "demoappv10.magedu.com", "/", &[]).unwrap();
+//! assert_eq!(r.status, 200);
+//! # drop(pods);
+//! ```
+
+pub mod harness;
