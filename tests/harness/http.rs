@@ -12,6 +12,8 @@ pub const TIMEOUT: Duration = Duration::from_secs(15);
 #[derive(Debug, Clone)]
 pub struct Response {
     pub status: u16,
+    /// The reason phrase (`Not Found`).
+    pub reason: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
@@ -136,11 +138,12 @@ impl Conn {
     pub fn read_response(&mut self, head_only: bool) -> io::Result<Response> {
         let bad = |m: String| io::Error::new(io::ErrorKind::InvalidData, m);
         let status_line = String::from_utf8_lossy(&self.read_line()?).into_owned();
-        let status = status_line
-            .split_whitespace()
+        let mut parts = status_line.splitn(3, ' ');
+        let status = parts
             .nth(1)
             .and_then(|s| s.parse::<u16>().ok())
             .ok_or_else(|| bad(format!("bad status line {status_line:?}")))?;
+        let reason = parts.next().unwrap_or("").trim().to_string();
         let mut headers = Vec::new();
         loop {
             let line = self.read_line()?;
@@ -154,6 +157,7 @@ impl Conn {
         }
         let mut r = Response {
             status,
+            reason,
             headers,
             body: Vec::new(),
         };

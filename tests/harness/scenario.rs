@@ -4,6 +4,7 @@ use super::http::{self, Response};
 use super::seed::Seed;
 use super::{e2e_bins, Bins, Demoapp, Envoy, EnvoyOptions, Net, TempDir};
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 
 /// Everything one end-to-end test runs. Fields drop in order: Envoy first, then the pods.
 pub struct Scenario {
@@ -39,18 +40,35 @@ impl Scenario {
         seed: impl FnOnce(&Net) -> Seed,
         opts: impl FnOnce(EnvoyOptions) -> EnvoyOptions,
     ) -> Option<Scenario> {
+        Scenario::start_config(
+            test,
+            pod_args,
+            |net, dir| {
+                let s = seed(net);
+                match role {
+                    Role::Gateway => s.write_gateway_config(dir),
+                    Role::Sidecar => s.write_sidecar_config(dir),
+                }
+            },
+            opts,
+        )
+    }
+
+    /// The general form: `config(&net, dir)` writes the meshroute config and returns its path.
+    pub fn start_config(
+        test: &str,
+        pod_args: &[&str],
+        config: impl FnOnce(&Net, &Path) -> std::io::Result<PathBuf>,
+        opts: impl FnOnce(EnvoyOptions) -> EnvoyOptions,
+    ) -> Option<Scenario> {
         let bins = e2e_bins(test)?;
         let net = Net::claim().unwrap_or_else(|e| panic!("{test}: {e}"));
         let mut args = vec!["--quiet"];
         args.extend_from_slice(pod_args);
         let pods = Demoapp::seed_pods(&bins, &net, &args).unwrap_or_else(|e| panic!("{test}: {e}"));
         let dir = TempDir::new(test).unwrap_or_else(|e| panic!("{test}: temp dir: {e}"));
-        let s = seed(&net);
-        let config = match role {
-            Role::Gateway => s.write_gateway_config(dir.path()),
-            Role::Sidecar => s.write_sidecar_config(dir.path()),
-        }
-        .unwrap_or_else(|e| panic!("{test}: cannot write the config: {e}"));
+        let config = config(&net, dir.path())
+            .unwrap_or_else(|e| panic!("{test}: cannot write the config: {e}"));
         let envoy = Envoy::start(&bins, opts(EnvoyOptions::new(&config)))
             .unwrap_or_else(|e| panic!("{test}: {e}"));
         Some(Scenario {

@@ -2,7 +2,7 @@
 //! and the answers real Istio gives (404 for hosts nobody routes, 503 for a destination that
 //! names no service).
 
-use meshroute_tests::harness::http::{self, tally};
+use meshroute_tests::harness::http::tally;
 use meshroute_tests::harness::seed::{self, Seed, HOST};
 use meshroute_tests::harness::{Reload, Role, Scenario};
 use std::collections::BTreeSet;
@@ -126,26 +126,16 @@ fn walkthrough_literal_destination_answers_503() {
 fn shipped_seed_files_route_through_envoy() {
     // examples/configs/seed-gateway.yaml + examples/seed/*.yaml, only the pod IPs moved to this
     // test's range.
-    let Some(s) = Scenario::start(
+    let Some(s) = Scenario::start_config(
         "shipped_seed_files_route_through_envoy",
-        Role::Gateway,
-        Seed::new,
+        &[],
+        seed::shipped,
+        |o| o,
     ) else {
         return;
     };
-    let config = seed::shipped(&s.net, s.dir.path()).expect("copy examples/seed");
-    let envoy = meshroute_tests::harness::Envoy::start(
-        &s.bins,
-        meshroute_tests::harness::EnvoyOptions::new(&config),
-    )
-    .expect("envoy with the shipped seed");
-    let mut seen = BTreeSet::new();
-    for _ in 0..30 {
-        let r = http::get(envoy.addr(), HOST, "/", &[]).expect("GET through envoy");
-        assert_eq!(r.status, 200, "{}", r.summary());
-        seen.insert(r.pod().unwrap_or("").to_string());
-    }
-    assert_eq!(seen, V10_PODS.iter().map(|p| p.to_string()).collect());
-    let r = http::get(envoy.addr(), "www.magedu.com", "/", &[]).expect("GET");
-    assert_eq!(r.status, 404);
+    let pods = all_from_v10_pods(&s, HOST, 30);
+    assert_eq!(pods, V10_PODS.iter().map(|p| p.to_string()).collect());
+    let r = s.get("www.magedu.com", "/");
+    assert_eq!(r.status, 404, "{}", r.summary());
 }
