@@ -1943,6 +1943,18 @@ fn pool_limits(p: &ConnectionPoolSettings) -> PoolLimits {
         http1_max_pending_requests: u(p.http.as_ref().and_then(|h| h.http1_max_pending_requests)),
         http2_max_requests: u(p.http.as_ref().and_then(|h| h.http2_max_requests)),
         max_requests_per_connection: u(p.http.as_ref().and_then(|h| h.max_requests_per_connection)),
+        max_retries: u(p.http.as_ref().and_then(|h| h.max_retries)),
+        connect_timeout_ms: p
+            .tcp
+            .as_ref()
+            .and_then(|t| t.connect_timeout)
+            .map(|d| d.as_millis().max(1) as u64),
+        idle_timeout_ms: p
+            .http
+            .as_ref()
+            .and_then(|h| h.idle_timeout)
+            .or_else(|| p.tcp.as_ref().and_then(|t| t.idle_timeout))
+            .map(|d| d.as_millis().max(0) as u64),
     }
 }
 
