@@ -579,22 +579,33 @@ pub fn run(args: &[String]) -> i32 {
             for w in warnings {
                 eprintln!("{w}");
             }
-            let out = absolute(&o.out);
+            let out = if o.relative {
+                o.out.clone()
+            } else {
+                absolute(&o.out)
+            };
+            let ecds_dir = match &o.ecds_dir {
+                Some(d) if o.relative => d.clone(),
+                Some(d) => absolute(d),
+                None => out.join("ecds"),
+            };
+            let ecds = ecds_dir.join("meshroute.yaml");
+            let cds = cds_dir_for(&ecds_dir).join("clusters.yaml");
             if o.ecds_only {
                 println!(
-                    "wrote {} (Envoy reloads it within a second)",
-                    out.join("ecds/meshroute.yaml").display()
+                    "wrote {} and {} (Envoy reloads them within a second)",
+                    cds.display(),
+                    ecds.display()
                 );
             } else {
+                let boot = out.join(&o.envoy_file);
                 println!(
-                    "wrote {} and {}",
-                    out.join("envoy.yaml").display(),
-                    out.join("ecds/meshroute.yaml").display()
+                    "wrote {}, {} and {}",
+                    boot.display(),
+                    cds.display(),
+                    ecds.display()
                 );
-                println!(
-                    "run: envoy -c {} --concurrency 2",
-                    out.join("envoy.yaml").display()
-                );
+                println!("run: envoy -c {} --concurrency 2", boot.display());
             }
             0
         }

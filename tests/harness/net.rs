@@ -11,6 +11,8 @@ pub struct Net {
 }
 
 const LOCK_PORT: u16 = 47800;
+/// Hosts the tests run pods on (port 8080): the seed's five and an extra one.
+const POD_HOSTS: [u8; 6] = [31, 32, 33, 41, 42, 51];
 
 impl Net {
     /// Claims a free range among 127.0.20.0 … 127.0.250.0 (127.0.10.0 is the demo's).
@@ -21,7 +23,15 @@ impl Net {
         for i in 0..231u32 {
             let n = 20 + ((start + i) % 231) as u8;
             let addr = SocketAddr::from((Ipv4Addr::new(127, 0, n, 254), LOCK_PORT));
-            if let Ok(l) = TcpListener::bind(addr) {
+            let Ok(l) = TcpListener::bind(addr) else {
+                continue;
+            };
+            // Another program may use the range without our lock (e.g. a benchmark's pods):
+            // the seed's pod addresses must be free too.
+            let free = POD_HOSTS.iter().all(|h| {
+                TcpListener::bind(SocketAddr::from((Ipv4Addr::new(127, 0, n, *h), 8080))).is_ok()
+            });
+            if free {
                 return Ok(Net { n, _lock: Some(l) });
             }
         }

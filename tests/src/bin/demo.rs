@@ -126,10 +126,21 @@ fn run(once: bool) -> Result<(), String> {
     print_answer(&r, true);
 
     println!("\n==> what the filter compiled, as istioctl proxy-config shows it");
-    for view in ["listeners", "routes", "clusters", "endpoints"] {
-        println!("$ meshroute proxy-config {view} -c {CONFIG}");
+    let fqdn = "demoappv10.default.svc.cluster.local";
+    let views: [&[&str]; 5] = [
+        &["listeners"],
+        &["routes"],
+        &["clusters"],
+        &["endpoints"],
+        // The DestinationRule's LEAST_CONN, as Envoy's policy.
+        &["clusters", "--fqdn", fqdn, "-o", "json"],
+    ];
+    for view in views {
+        println!("$ meshroute proxy-config {} -c {CONFIG}", view.join(" "));
         let out = Command::new(&bins.meshroute)
-            .args(["proxy-config", view, "-c", CONFIG])
+            .arg("proxy-config")
+            .args(view)
+            .args(["-c", CONFIG])
             .current_dir(&root)
             .output()
             .map_err(|e| format!("cannot run meshroute: {e}"))?;
@@ -152,6 +163,7 @@ fn run(once: bool) -> Result<(), String> {
     println!("{}", curl_line(listen, "www.magedu.com", "/", true));
     println!("$ curl http://{admin}/stats?filter=meshroute");
     println!("$ target/debug/meshroute check -f examples/seed");
+    println!("$ target/debug/meshroute simulate -c {CONFIG} http://{HOST}/");
 
     if once {
         println!("\n==> --once: stopping Envoy and the pods");
