@@ -32,6 +32,9 @@ step "build: filter (wasm32-wasip1), validator core (wasm32-unknown-unknown), cl
 cargo build -p meshroute-filter --target wasm32-wasip1 --profile wasm-release
 wasm="$root/target/wasm32-wasip1/wasm-release/meshroute_filter.wasm"
 echo "filter: $wasm ($(stat -c %s "$wasm") bytes)"
+# A deliberately trapping filter for the failure-policy test (tests/tests/e2e_failure_policy.rs).
+cargo build -q -p meshroute-filter --target wasm32-wasip1 --profile wasm-release --features test-trap --target-dir target/trap
+export MESHROUTE_TRAP_WASM="$root/target/trap/wasm32-wasip1/wasm-release/meshroute_filter.wasm"
 cargo build -p meshroute-validator-web --target wasm32-unknown-unknown --release
 cargo build -p meshroute-cli -p demoapp
 # The static demoapp for the FROM scratch image of the docker-compose test (tests/tests/compose.rs).

@@ -223,6 +223,10 @@ mod wasm {
                 return Action::Pause;
             };
             let headers = hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default();
+            #[cfg(feature = "test-trap")]
+            if headers.iter().any(|(k, _)| k == "x-meshroute-test-trap") {
+                panic!("deliberate trap (built with the test-trap feature)");
+            }
             let source = hostcalls::get_property(vec!["source", "address"])
                 .ok()
                 .flatten()

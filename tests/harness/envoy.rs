@@ -23,6 +23,8 @@ pub struct EnvoyOptions {
     /// and before Envoy starts — how a test starts Envoy with a config the CLI would refuse.
     pub initial_plugin_config: Option<String>,
     pub ready_timeout: Duration,
+    /// `--failure-policy` for `meshroute bootstrap` (default: the bootstrap's FAIL_RELOAD).
+    pub failure_policy: Option<String>,
 }
 
 impl EnvoyOptions {
@@ -36,7 +38,12 @@ impl EnvoyOptions {
             access_log: true,
             initial_plugin_config: None,
             ready_timeout: Duration::from_secs(30),
+            failure_policy: None,
         }
+    }
+    pub fn failure_policy(mut self, p: &str) -> Self {
+        self.failure_policy = Some(p.to_string());
+        self
     }
     pub fn listen(mut self, a: SocketAddr) -> Self {
         self.listen = Some(a);
@@ -249,6 +256,9 @@ impl Envoy {
         ];
         if let Some(p) = self.opts.listener_port {
             args.extend(["--listener-port".into(), p.to_string()]);
+        }
+        if let Some(p) = &self.opts.failure_policy {
+            args.extend(["--failure-policy".into(), p.clone()]);
         }
         args
     }
