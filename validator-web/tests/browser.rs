@@ -104,6 +104,25 @@ fn config_checker_in_headless_chromium() {
     );
     assert_eq!(errors, 0);
 
+    // The config lives in the URL fragment (deflate-raw + base64url): the link reproduces it.
+    s.wait(
+        "the config in the URL fragment",
+        "return location.hash.startsWith('#c=') && !location.hash.includes('+')",
+    );
+    let link = s.exec("return location.href", json!([]));
+    s.post("url", json!({ "url": "about:blank" }));
+    s.post("url", json!({ "url": link }));
+    s.wait(
+        "the page to restart",
+        "return document.body.dataset.ready === 'true'",
+    );
+    let restored = s.exec("return document.getElementById('editor').value", json!([]));
+    assert_eq!(
+        restored.as_str(),
+        Some(seed.as_str()),
+        "the link did not restore the config"
+    );
+
     // 3. The gateway proxy is offered first; simulate the walkthrough's request on it.
     let proxy = s.exec(
         "const p = document.getElementById('proxy'); return p.options[p.selectedIndex].text",
