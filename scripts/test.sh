@@ -10,7 +10,7 @@ step() { printf '\n==> %s\n' "$*"; }
 step "toolchain and tools"
 # rust-toolchain.toml pins the toolchain; make sure both wasm targets are there.
 installed=$(rustup target list --installed 2>/dev/null || true)
-for t in wasm32-wasip1 wasm32-unknown-unknown; do
+for t in wasm32-wasip1 wasm32-unknown-unknown x86_64-unknown-linux-musl; do
   grep -qx "$t" <<<"$installed" || rustup target add "$t"
 done
 if ! command -v envoy >/dev/null 2>&1; then
@@ -34,6 +34,8 @@ wasm="$root/target/wasm32-wasip1/wasm-release/meshroute_filter.wasm"
 echo "filter: $wasm ($(stat -c %s "$wasm") bytes)"
 cargo build -p meshroute-validator-web --target wasm32-unknown-unknown --release
 cargo build -p meshroute-cli -p demoapp
+# The static demoapp for the FROM scratch image of the docker-compose test (tests/tests/compose.rs).
+cargo build -q -p demoapp --release --target x86_64-unknown-linux-musl
 
 step "envoy --mode validate on every bootstrap in envoy-configs/"
 for b in envoy-configs/*.yaml; do
@@ -41,7 +43,9 @@ for b in envoy-configs/*.yaml; do
   envoy --mode validate -c "$b" --log-level error >/dev/null && echo "ok: $b"
 done
 
-step "tests: unit, scenario, conformance, CLI, end-to-end (real Envoy, real demoapp)"
+step "tests: unit, scenario, conformance, CLI, end-to-end (real Envoy, real demoapp), docker-compose"
+docker info >/dev/null 2>&1 && echo "docker: an engine answers; the docker-compose test (tests/tests/compose.rs) runs" \
+  || echo "docker: no engine answers; the docker-compose test will skip (the rest runs)"
 export MESHROUTE_WASM="$wasm" MESHROUTE_BIN="$root/target/debug/meshroute" DEMOAPP_BIN="$root/target/debug/demoapp"
 if command -v cargo-nextest >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast --success-output never --failure-output final

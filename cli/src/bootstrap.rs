@@ -167,7 +167,8 @@ fn split_addr(a: &str) -> Result<(String, u16), String> {
 }
 
 /// The Envoy bootstrap. `ecds_dir` is where `meshroute.yaml` lives.
-pub fn envoy_yaml(o: &Options, ecds_dir: &Path) -> Result<String, String> {
+pub fn envoy_yaml(o: &Options, ecds_dir: &Path, cds_dir: &Path) -> Result<String, String> {
+    let cds_file = cds_dir.join("clusters.yaml");
     let (lh, lp) = split_addr(&o.listen)?;
     let (ah, ap) = split_addr(&o.admin)?;
     let access_log = match &o.access_log {
@@ -180,7 +181,7 @@ pub fn envoy_yaml(o: &Options, ecds_dir: &Path) -> Result<String, String> {
               path: {}
               log_format:
                 text_format_source:
-                  inline_string: "[%START_TIME%] \"%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%\" %RESPONSE_CODE% %RESPONSE_FLAGS% authority=%REQ(:AUTHORITY)% upstream=%UPSTREAM_HOST% attempts=%UPSTREAM_REQUEST_ATTEMPT_COUNT% duration=%DURATION%ms\n""#,
+                  inline_string: "[%START_TIME%] \"%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%\" %RESPONSE_CODE% %RESPONSE_FLAGS% authority=%REQ(:AUTHORITY)% %FILTER_STATE(wasm.meshroute:PLAIN)% endpoint=%UPSTREAM_HOST% attempts=%UPSTREAM_REQUEST_ATTEMPT_COUNT% duration=%DURATION%ms\n""#,
             p.display()
         ),
         None => String::new(),
@@ -191,6 +192,14 @@ pub fn envoy_yaml(o: &Options, ecds_dir: &Path) -> Result<String, String> {
 # Listener {lh}:{lp} (logical listener port {logical}); admin {ah}:{ap}.
 # The filter's configuration comes from ECDS file {ecds}; replace that file atomically to reload.
 node: {{ id: meshroute, cluster: meshroute }}
+# Clusters for services whose DestinationRule sets connection-pool limits (circuit breakers) come
+# from this file, rewritten together with the ECDS file on reload.
+dynamic_resources:
+  cds_config:
+    resource_api_version: V3
+    path_config_source:
+      path: {cds}
+      watched_directory: {{ path: {cds_dir} }}
 admin:
   address: {{ socket_address: {{ address: {ah}, port_value: {ap} }} }}
 static_resources:
@@ -223,8 +232,13 @@ static_resources:
                   retry_policy:
                     num_retries: 0
                     retry_back_off: {{ base_interval: 0.025s, max_interval: 0.25s }}
+                  # Up to four mirror destinations; the filter names each one's cluster and
+                  # endpoint (shadows do not see the parent's dynamic metadata).
                   request_mirror_policies:
-                  - cluster_header: x-meshroute-mirror-cluster
+                  - cluster_header: x-meshroute-mirror-cluster-0
+                  - cluster_header: x-meshroute-mirror-cluster-1
+                  - cluster_header: x-meshroute-mirror-cluster-2
+                  - cluster_header: x-meshroute-mirror-cluster-3
           http_filters:
           - name: meshroute
             config_discovery:
@@ -270,23 +284,88 @@ static_resources:
         "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
         common_http_protocol_options: {{ idle_timeout: 60s }}
         explicit_http_config: {{ http_protocol_options: {{}} }}
-  - name: meshroute_mirror
-    type: ORIGINAL_DST
-    lb_policy: CLUSTER_PROVIDED
-    connect_timeout: 10s
-    cleanup_interval: 60s
-    # Shadow requests do not see the parent's dynamic metadata: the mirror reads the header.
-    original_dst_lb_config: {{ use_http_header: true, http_header_name: x-meshroute-mirror-endpoint }}
-    circuit_breakers:
-      thresholds:
-      - {{ max_connections: 4294967295, max_pending_requests: 4294967295, max_requests: 4294967295, max_retries: 4294967295 }}
-"#,
+{mirrors}"#,
         logical = o
             .listener_port
             .map_or_else(|| lp.to_string(), |p| p.to_string()),
         ecds = ecds_file.display(),
         dir = ecds_dir.display(),
+        mirrors = (0..4).map(mirror_cluster).collect::<String>(),
+        cds = cds_file.display(),
+        cds_dir = cds_dir.display(),
     ))
+}
+
+fn mirror_cluster(i: usize) -> String {
+    format!(
+        r#"  - name: meshroute_mirror_{i}
+    type: ORIGINAL_DST
+    lb_policy: CLUSTER_PROVIDED
+    connect_timeout: 10s
+    cleanup_interval: 60s
+    # Shadow requests do not see the parent's dynamic metadata: the mirror reads the header.
+    original_dst_lb_config: {{ use_http_header: true, http_header_name: x-meshroute-mirror-endpoint-{i} }}
+    circuit_breakers:
+      thresholds:
+      - {{ max_connections: 4294967295, max_pending_requests: 4294967295, max_requests: 4294967295, max_retries: 4294967295 }}
+"#
+    )
+}
+
+/// The CDS file: one ORIGINAL_DST Envoy cluster per meshroute cluster that carries
+/// DestinationRule connection-pool settings, named like Istio's (`outbound|P|S|FQDN`), with
+/// Istio's translation of those settings (`applyConnectionPool`, cluster_traffic_policy.go:
+/// unset limits are MaxUint32; connect timeout 10 s; idle timeout 1 h).
+pub fn cds(table: &meshroute_core::table::RouteTable) -> String {
+    const MAX: u64 = 4_294_967_295;
+    let resources: Vec<serde_json::Value> = table
+        .clusters
+        .iter()
+        .filter(|c| c.needs_own_envoy_cluster())
+        .filter_map(|c| c.pool.as_ref().map(|p| (c, p)))
+        .map(|(c, p)| {
+            let lim = |v: Option<u32>| v.map_or(MAX, u64::from);
+            let mut common = serde_json::json!({
+                "idle_timeout": format!("{}s", p.idle_timeout_ms.unwrap_or(3_600_000) as f64 / 1000.0),
+            });
+            if let Some(n) = p.max_requests_per_connection {
+                common["max_requests_per_connection"] = serde_json::json!(n);
+            }
+            serde_json::json!({
+                "@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+                "name": c.name,
+                "type": "ORIGINAL_DST",
+                "lb_policy": "CLUSTER_PROVIDED",
+                "connect_timeout": format!("{}s", p.connect_timeout_ms.unwrap_or(10_000) as f64 / 1000.0),
+                "cleanup_interval": "60s",
+                "original_dst_lb_config": {"metadata_key": {"key": "meshroute", "path": [{"key": "endpoint"}]}},
+                "circuit_breakers": {"thresholds": [{
+                    "max_connections": lim(p.max_connections),
+                    "max_pending_requests": lim(p.http1_max_pending_requests),
+                    "max_requests": lim(p.http2_max_requests),
+                    "max_retries": lim(p.max_retries),
+                }]},
+                "typed_extension_protocol_options": {
+                    "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+                        "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+                        "common_http_protocol_options": common,
+                        "explicit_http_config": {"http_protocol_options": {}}
+                    }
+                }
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({"version_info": "1", "resources": resources}))
+        .unwrap_or_default()
+}
+
+/// Writes a file atomically into a watched directory (temp file + rename), as Envoy's file
+/// watches require.
+fn write_atomic(dir: &Path, name: &str, text: &str) -> Result<(), String> {
+    let tmp = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, dir.join(name))
+        .map_err(|e| format!("cannot rename into {}: {e}", dir.display()))
 }
 
 /// Writes DIR/envoy.yaml and DIR/ecds/meshroute.yaml. Checks the config first: a config the
@@ -295,7 +374,7 @@ pub fn write(o: &Options) -> Result<Vec<String>, String> {
     let plugin = inline_config(&o.config, o.listener_port)?;
     // Check exactly what the filter will read.
     let mut warnings = Vec::new();
-    match prepare(
+    let prepared = match prepare(
         &o.config.display().to_string(),
         plugin.as_bytes(),
         &LoadOptions::default(),
@@ -319,8 +398,9 @@ pub fn write(o: &Options) -> Result<Vec<String>, String> {
             {
                 warnings.push(d.to_string());
             }
+            p
         }
-    }
+    };
     let out = if o.relative {
         o.out.clone()
     } else {
@@ -331,20 +411,28 @@ pub fn write(o: &Options) -> Result<Vec<String>, String> {
         Some(d) => absolute(d),
         None => out.join("ecds"),
     };
-    std::fs::create_dir_all(&ecds_dir)
-        .map_err(|e| format!("cannot create {}: {e}", ecds_dir.display()))?;
-    let ecds_text = ecds(o, &plugin);
-    // Atomic replace: write a temp file in the watched directory, then rename.
-    let tmp = ecds_dir.join(".meshroute.yaml.tmp");
-    std::fs::write(&tmp, ecds_text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, ecds_dir.join("meshroute.yaml"))
-        .map_err(|e| format!("cannot rename into {}: {e}", ecds_dir.display()))?;
+    let cds_dir = cds_dir_for(&ecds_dir);
+    for d in [&out, &ecds_dir, &cds_dir] {
+        std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+    }
+    // Clusters first: the new filter config may name a cluster only the new CDS file defines.
+    write_atomic(&cds_dir, "clusters.yaml", &cds(&prepared.table))?;
+    write_atomic(&ecds_dir, "meshroute.yaml", &ecds(o, &plugin))?;
     if !o.ecds_only {
-        let y = envoy_yaml(o, &ecds_dir)?;
-        std::fs::write(out.join("envoy.yaml"), y)
-            .map_err(|e| format!("cannot write envoy.yaml: {e}"))?;
+        let y = envoy_yaml(o, &ecds_dir, &cds_dir)?;
+        std::fs::write(out.join(&o.envoy_file), y)
+            .map_err(|e| format!("cannot write {}: {e}", o.envoy_file))?;
     }
     Ok(warnings)
+}
+
+/// The CDS directory that goes with an ECDS directory: `DIR/ecds` → `DIR/cds`, `X` → `X-cds`.
+pub fn cds_dir_for(ecds_dir: &Path) -> PathBuf {
+    let parent = ecds_dir.parent().unwrap_or(Path::new("."));
+    match ecds_dir.file_name().and_then(|n| n.to_str()) {
+        Some("ecds") | None => parent.join("cds"),
+        Some(n) => parent.join(format!("{n}-cds")),
+    }
 }
 
 fn absolute(p: &Path) -> PathBuf {
@@ -357,6 +445,25 @@ fn absolute(p: &Path) -> PathBuf {
     }
 }
 
+/// Where to find the built filter when `--wasm` is not given: `$MESHROUTE_WASM`, then the
+/// repository layout next to this binary (`target/<profile>/meshroute` →
+/// `target/wasm32-wasip1/wasm-release/`), then `DEFAULT_WASM` under the current directory.
+fn default_wasm() -> PathBuf {
+    if let Some(p) = std::env::var_os("MESHROUTE_WASM") {
+        return PathBuf::from(p);
+    }
+    if let Some(target) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent()?.parent().map(Path::to_path_buf))
+    {
+        let p = target.join("wasm32-wasip1/wasm-release/meshroute_filter.wasm");
+        if p.exists() {
+            return p;
+        }
+    }
+    PathBuf::from(DEFAULT_WASM)
+}
+
 /// Default location of the built filter, relative to the repository root.
 pub const DEFAULT_WASM: &str = "target/wasm32-wasip1/wasm-release/meshroute_filter.wasm";
 
@@ -366,7 +473,7 @@ pub fn run(args: &[String]) -> i32 {
     let mut o = Options {
         config: PathBuf::new(),
         out: PathBuf::new(),
-        wasm: PathBuf::from(DEFAULT_WASM),
+        wasm: default_wasm(),
         listen: "127.0.0.1:8080".into(),
         listener_port: None,
         admin: "127.0.0.1:15000".into(),
@@ -407,7 +514,7 @@ pub fn run(args: &[String]) -> i32 {
                 o.relative = true;
                 Ok(())
             }
-            "--ecds-only" => {
+            "--ecds-only" | "--reload" => {
                 o.ecds_only = true;
                 Ok(())
             }
@@ -459,22 +566,33 @@ pub fn run(args: &[String]) -> i32 {
             for w in warnings {
                 eprintln!("{w}");
             }
-            let out = absolute(&o.out);
+            let out = if o.relative {
+                o.out.clone()
+            } else {
+                absolute(&o.out)
+            };
+            let ecds_dir = match &o.ecds_dir {
+                Some(d) if o.relative => d.clone(),
+                Some(d) => absolute(d),
+                None => out.join("ecds"),
+            };
+            let ecds = ecds_dir.join("meshroute.yaml");
+            let cds = cds_dir_for(&ecds_dir).join("clusters.yaml");
             if o.ecds_only {
                 println!(
-                    "wrote {} (Envoy reloads it within a second)",
-                    out.join("ecds/meshroute.yaml").display()
+                    "wrote {} and {} (Envoy reloads them within a second)",
+                    cds.display(),
+                    ecds.display()
                 );
             } else {
+                let boot = out.join(&o.envoy_file);
                 println!(
-                    "wrote {} and {}",
-                    out.join("envoy.yaml").display(),
-                    out.join("ecds/meshroute.yaml").display()
+                    "wrote {}, {} and {}",
+                    boot.display(),
+                    cds.display(),
+                    ecds.display()
                 );
-                println!(
-                    "run: envoy -c {} --concurrency 2",
-                    out.join("envoy.yaml").display()
-                );
+                println!("run: envoy -c {} --concurrency 2", boot.display());
             }
             0
         }

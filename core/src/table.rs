@@ -349,6 +349,10 @@ pub struct PoolLimits {
     pub http1_max_pending_requests: Option<u32>,
     pub http2_max_requests: Option<u32>,
     pub max_requests_per_connection: Option<u32>,
+    pub max_retries: Option<u32>,
+    pub connect_timeout_ms: Option<u64>,
+    /// HTTP idle timeout (`http.idleTimeout`, else `tcp.idleTimeout`).
+    pub idle_timeout_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -380,6 +384,16 @@ pub struct RouteTable {
     pub missing_clusters: Vec<String>,
     pub cluster_index: HashMap<String, u32>,
     pub listener_index: HashMap<u32, usize>,
+}
+
+impl Cluster {
+    /// Whether Envoy needs a cluster of its own for this one: DestinationRule connection-pool
+    /// settings are Envoy cluster settings (circuit breakers, connect timeout …), so such
+    /// clusters get a dedicated ORIGINAL_DST Envoy cluster named like Istio's; every other
+    /// cluster shares one. The bootstrap and the filter both decide with this function.
+    pub fn needs_own_envoy_cluster(&self) -> bool {
+        self.pool.is_some()
+    }
 }
 
 impl RouteTable {

@@ -34,8 +34,33 @@ mod wasm {
         proxy_wasm::set_root_context(|id| -> Box<dyn RootContext> { Box::new(Root::new(id)) });
     }}
 
+    /// Envoy counters (`/stats`: `wasmcustom.meshroute.*`), defined on first use per worker.
+    #[derive(Default)]
+    struct Metrics {
+        ids: std::collections::HashMap<String, u32>,
+    }
+
+    impl Metrics {
+        fn inc(&mut self, name: &str) {
+            let id = match self.ids.get(name) {
+                Some(&id) => id,
+                None => {
+                    match hostcalls::define_metric(proxy_wasm::types::MetricType::Counter, name) {
+                        Ok(id) => {
+                            self.ids.insert(name.to_string(), id);
+                            id
+                        }
+                        Err(_) => return,
+                    }
+                }
+            };
+            let _ = hostcalls::increment_metric(id, 1);
+        }
+    }
+
     /// Per worker and per configuration: the compiled table and the LB state.
     struct Shared {
+        metrics: RefCell<Metrics>,
         table: RouteTable,
         debug: bool,
         listener_port: Option<u32>,
@@ -101,6 +126,7 @@ mod wasm {
                         p.table.clusters.len()
                     );
                     self.shared = Some(Rc::new(Shared {
+                        metrics: RefCell::new(Metrics::default()),
                         table: p.table,
                         debug: p.config.debug,
                         listener_port: p.config.listener_port,
@@ -157,6 +183,33 @@ mod wasm {
         }
     }
 
+    /// Counters per outcome, VirtualService route and cluster, and the access-log filter state
+    /// (`%FILTER_STATE(wasm.meshroute:PLAIN)%`).
+    fn record(shared: &Shared, p: &Plan) {
+        if let Ok(mut m) = shared.metrics.try_borrow_mut() {
+            m.inc(&format!("meshroute.requests.{}", p.outcome));
+            if p.delayed {
+                m.inc("meshroute.requests.delay");
+            }
+            if let (Some(vs), Some(route)) = (&p.virtual_service, &p.route) {
+                m.inc(&format!("meshroute.route.{vs}.{route}.{}", p.outcome));
+            } else if let Some(vs) = &p.virtual_service {
+                m.inc(&format!("meshroute.route.{vs}.{}", p.outcome));
+            }
+            if let Some(c) = &p.cluster {
+                m.inc(&format!("meshroute.cluster.{c}.requests"));
+            }
+        }
+        let log = format!(
+            "vs={} route={} cluster={} outcome={}",
+            p.virtual_service.as_deref().unwrap_or("-"),
+            p.route.as_deref().unwrap_or("-"),
+            p.cluster.as_deref().unwrap_or("-"),
+            p.outcome
+        );
+        let _ = hostcalls::set_property(vec!["meshroute"], Some(log.as_bytes()));
+    }
+
     impl HttpContext for Stream {
         fn on_http_request_headers(&mut self, _n: usize, _eos: bool) -> Action {
             let Some(shared) = self.shared.clone() else {
@@ -204,6 +257,7 @@ mod wasm {
                 )
             };
             apply_request(&p.request);
+            record(&shared, &p);
             let action = if let Some(r) = &p.reply {
                 if let Some(reason) = &p.reason {
                     log::debug!("local reply {reason}");
@@ -244,6 +298,20 @@ mod wasm {
             }
             if let Some(p) = &self.plan {
                 apply_response(&p.response.edits);
+                let overloaded = hostcalls::get_map_value_bytes(
+                    MapType::HttpResponseHeaders,
+                    "x-envoy-overloaded",
+                )
+                .ok()
+                .flatten()
+                .is_some();
+                if overloaded {
+                    if let Some(shared) = &self.shared {
+                        if let Ok(mut m) = shared.metrics.try_borrow_mut() {
+                            m.inc("meshroute.requests.overflow");
+                        }
+                    }
+                }
                 // Passive outlier detection sees the final response of the stream (upstream
                 // answers and Envoy's own 503/504 for connect failures and timeouts).
                 if let (Some(shared), Some((c, i))) = (&self.shared, p.in_flight) {

@@ -13,17 +13,42 @@ pub const ENDPOINT_HEADER: &str = "x-meshroute-endpoint";
 pub const CLUSTER_HEADER: &str = "x-meshroute-cluster";
 /// The cluster every forwarded request uses (an ORIGINAL_DST cluster in the bootstrap).
 pub const UPSTREAM_CLUSTER: &str = "meshroute_upstream";
-pub const MIRROR_CLUSTER_HEADER: &str = "x-meshroute-mirror-cluster";
-pub const MIRROR_ENDPOINT_HEADER: &str = "x-meshroute-mirror-endpoint";
-pub const MIRROR_CLUSTER: &str = "meshroute_mirror";
+/// Mirror `i` (0..MAX_MIRRORS) is steered by `x-meshroute-mirror-cluster-i` (the route's i-th
+/// mirror policy reads it) to Envoy cluster `meshroute_mirror_i`, whose ORIGINAL_DST reads
+/// `x-meshroute-mirror-endpoint-i`.
+pub const MAX_MIRRORS: usize = 4;
+pub const MIRROR_CLUSTER_HEADERS: [&str; MAX_MIRRORS] = [
+    "x-meshroute-mirror-cluster-0",
+    "x-meshroute-mirror-cluster-1",
+    "x-meshroute-mirror-cluster-2",
+    "x-meshroute-mirror-cluster-3",
+];
+pub const MIRROR_ENDPOINT_HEADERS: [&str; MAX_MIRRORS] = [
+    "x-meshroute-mirror-endpoint-0",
+    "x-meshroute-mirror-endpoint-1",
+    "x-meshroute-mirror-endpoint-2",
+    "x-meshroute-mirror-endpoint-3",
+];
+pub const MIRROR_CLUSTERS: [&str; MAX_MIRRORS] = [
+    "meshroute_mirror_0",
+    "meshroute_mirror_1",
+    "meshroute_mirror_2",
+    "meshroute_mirror_3",
+];
 
 /// Headers a client must never be able to set: steering, mirroring and the router/fault
 /// controls the filter owns. They are removed from every request before anything else.
 pub const CONTROL_HEADERS: &[&str] = &[
     ENDPOINT_HEADER,
     CLUSTER_HEADER,
-    MIRROR_CLUSTER_HEADER,
-    MIRROR_ENDPOINT_HEADER,
+    "x-meshroute-mirror-cluster-0",
+    "x-meshroute-mirror-cluster-1",
+    "x-meshroute-mirror-cluster-2",
+    "x-meshroute-mirror-cluster-3",
+    "x-meshroute-mirror-endpoint-0",
+    "x-meshroute-mirror-endpoint-1",
+    "x-meshroute-mirror-endpoint-2",
+    "x-meshroute-mirror-endpoint-3",
     "x-envoy-upstream-rq-timeout-ms",
     "x-envoy-upstream-rq-per-try-timeout-ms",
     "x-envoy-retry-on",
@@ -78,6 +103,15 @@ pub struct Plan {
     pub in_flight: Option<(u32, usize)>,
     /// A one-line reason for local replies (logged).
     pub reason: Option<String>,
+    /// For stats and the access log: outcome, VirtualService, route, cluster.
+    pub outcome: &'static str,
+    pub virtual_service: Option<String>,
+    pub route: Option<String>,
+    pub cluster: Option<String>,
+    /// Mirror clusters a copy was sent to.
+    pub mirrored: Vec<u32>,
+    /// Fault delay applied (ms).
+    pub delayed: bool,
 }
 
 /// The request as read from Envoy.
@@ -133,6 +167,8 @@ pub fn plan(
     if debug {
         debug_headers(&d, &mut p.response.edits);
     }
+    p.virtual_service = d.virtual_service.map(str::to_string);
+    p.route = d.route.filter(|r| !r.is_empty()).map(str::to_string);
     match d.outcome {
         Outcome::Reply(r) if r.kind == ReplyKind::FaultAbort => {
             // Envoy's fault filter aborts (after the delay, if any) natively.
@@ -156,9 +192,11 @@ pub fn plan(
                 )),
             }
             p.reason = Some(format!("fault abort {}", r.status));
+            p.outcome = "abort";
         }
         Outcome::Reply(r) => {
             p.reason = Some(format!("{} {:?}: {}", r.status, r.kind, r.body.trim_end()));
+            p.outcome = outcome_of(r.kind);
             let mut headers = r.headers;
             if !r.body.is_empty() {
                 headers.push(("content-type".into(), "text/plain".into()));
@@ -170,6 +208,8 @@ pub fn plan(
             });
         }
         Outcome::Forward(f) => {
+            p.outcome = "forwarded";
+            p.cluster = Some(f.cluster_name.to_string());
             let Some(ep) = f.endpoint_address else {
                 p.reply = Some(LocalReply {
                     status: 503,
@@ -178,10 +218,14 @@ pub fn plan(
                 });
                 return p;
             };
-            p.request.push(Edit::Set(
-                CLUSTER_HEADER.into(),
-                Some(UPSTREAM_CLUSTER.into()),
-            ));
+            // Clusters with DestinationRule connection-pool settings have an Envoy cluster of their
+            // own (named like Istio's) carrying those circuit breakers; the rest share one.
+            let envoy_cluster = match table.clusters.get(f.cluster as usize) {
+                Some(c) if c.needs_own_envoy_cluster() => c.name.clone(),
+                _ => UPSTREAM_CLUSTER.to_string(),
+            };
+            p.request
+                .push(Edit::Set(CLUSTER_HEADER.into(), Some(envoy_cluster)));
             p.request
                 .push(Edit::Set(ENDPOINT_HEADER.into(), Some(ep.to_string())));
             if let Some(i) = f.endpoint {
@@ -245,21 +289,29 @@ pub fn plan(
                     "x-envoy-fault-delay-request".into(),
                     Some(ms.to_string()),
                 ));
+                p.delayed = true;
             }
-            if let Some((mc, Some(mi))) = f.mirrors.first() {
-                if let Some(addr) = table
+            let mut slot = 0;
+            for (mc, mi) in &f.mirrors {
+                let Some(mi) = mi else { continue };
+                if slot == MAX_MIRRORS {
+                    break;
+                }
+                if let Some(ep) = table
                     .clusters
                     .get(*mc as usize)
                     .and_then(|c| c.endpoints.get(*mi))
                 {
                     p.request.push(Edit::Set(
-                        MIRROR_CLUSTER_HEADER.into(),
-                        Some(MIRROR_CLUSTER.into()),
+                        MIRROR_CLUSTER_HEADERS[slot].into(),
+                        Some(MIRROR_CLUSTERS[slot].into()),
                     ));
                     p.request.push(Edit::Set(
-                        MIRROR_ENDPOINT_HEADER.into(),
-                        Some(addr.address.clone()),
+                        MIRROR_ENDPOINT_HEADERS[slot].into(),
+                        Some(ep.address.clone()),
                     ));
+                    p.mirrored.push(*mc);
+                    slot += 1;
                 }
             }
             for r in &f.response_headers.remove {
@@ -280,6 +332,19 @@ pub fn plan(
         }
     }
     p
+}
+
+/// Stats outcome names (the `outcome` of `meshroute.requests.*` counters).
+pub fn outcome_of(kind: ReplyKind) -> &'static str {
+    match kind {
+        ReplyKind::NoListener | ReplyKind::NoVirtualHost | ReplyKind::NoRoute => "not_found",
+        ReplyKind::ClusterNotFound | ReplyKind::NoHealthyUpstream => "unavailable",
+        ReplyKind::Passthrough => "passthrough",
+        ReplyKind::Redirect => "redirect",
+        ReplyKind::DirectResponse => "direct",
+        ReplyKind::FaultAbort => "abort",
+        ReplyKind::CorsPreflight => "cors_preflight",
+    }
 }
 
 fn debug_headers(d: &Decision, out: &mut Vec<Edit>) {

@@ -27,7 +27,6 @@ const LOCALITY: &str =
 const WARMUP: &str = "meshroute does not ramp up new endpoints (no slow start)";
 const WORKLOAD_IDENTITY: &str = "meshroute does not use it to choose or secure endpoints";
 
-const POOL_LIMITS: &str = "meshroute computes this limit (proxy-config shows it) but does not enforce it yet: every service shares Envoy's one ORIGINAL_DST cluster, whose circuit breakers are set to Istio's unlimited defaults";
 const LOCAL_ORIGIN: &str = "meshroute's passive outlier detection counts upstream 5xx and gateway errors only; local-origin errors and custom error codes are not distinguished";
 
 static TABLE: &[(&str, &str)] = &[
@@ -39,16 +38,12 @@ static TABLE: &[(&str, &str)] = &[
     ("DestinationRule {policy}.loadBalancer.zoneAwareLbSetting", LOCALITY),
     ("DestinationRule {policy}.loadBalancer.warmup", WARMUP),
     ("DestinationRule {policy}.loadBalancer.warmupDurationSecs", WARMUP),
-    ("DestinationRule {policy}.connectionPool.tcp.connectTimeout", CONNECTION),
     ("DestinationRule {policy}.connectionPool.tcp.tcpKeepalive", CONNECTION),
     ("DestinationRule {policy}.connectionPool.tcp.maxConnectionDuration", CONNECTION),
-    ("DestinationRule {policy}.connectionPool.tcp.idleTimeout", CONNECTION),
-    ("DestinationRule {policy}.connectionPool.http.idleTimeout", CONNECTION),
     ("DestinationRule {policy}.connectionPool.http.h2UpgradePolicy", "the upstream HTTP protocol is chosen by Envoy's cluster, which the filter does not configure"),
     ("DestinationRule {policy}.connectionPool.http.useClientProtocol", "the upstream HTTP protocol is chosen by Envoy's cluster, which the filter does not configure"),
     ("DestinationRule {policy}.connectionPool.http.maxConcurrentStreams", CONNECTION),
     ("DestinationRule {policy}.connectionPool.http.http2KeepAlive", CONNECTION),
-    ("DestinationRule {policy}.connectionPool.http.maxRetries", "the limit on concurrent retries is an Envoy cluster circuit breaker, which the filter does not control"),
     ("Gateway spec.servers[*].tls!httpsRedirect", "TLS termination and certificates are Envoy listener configuration (the bootstrap's), not the filter's; only httpsRedirect is applied"),
     ("Gateway spec.servers[*].bind", "Envoy's listeners come from the bootstrap; the filter cannot bind addresses"),
     ("Gateway spec.servers[*].defaultEndpoint", "Envoy's listeners and clusters come from the bootstrap; the filter cannot forward to a default endpoint"),
@@ -66,10 +61,6 @@ static TABLE: &[(&str, &str)] = &[
     ("WorkloadEntry spec.network", WORKLOAD_IDENTITY),
     ("WorkloadEntry spec.locality", LOCALITY),
     ("WorkloadEntry spec.serviceAccount", WORKLOAD_IDENTITY),
-    ("DestinationRule {policy}.connectionPool.tcp.maxConnections", POOL_LIMITS),
-    ("DestinationRule {policy}.connectionPool.http.http1MaxPendingRequests", POOL_LIMITS),
-    ("DestinationRule {policy}.connectionPool.http.http2MaxRequests", POOL_LIMITS),
-    ("DestinationRule {policy}.connectionPool.http.maxRequestsPerConnection", POOL_LIMITS),
     ("DestinationRule {policy}.outlierDetection.splitExternalLocalOriginErrors", LOCAL_ORIGIN),
     ("DestinationRule {policy}.outlierDetection.consecutiveLocalOriginFailures", LOCAL_ORIGIN),
     ("DestinationRule {policy}.outlierDetection.outlierDetectionHttpErrorCodes", LOCAL_ORIGIN),
@@ -131,43 +122,19 @@ fn parse(pattern: &str) -> Option<(&str, Vec<String>, Cond)> {
 }
 
 fn segments(path: &str) -> Vec<Pat> {
-    // Brackets may contain dots (`[@request.auth.claims*]`).
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut chars = path.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '.' => {
-                if !cur.is_empty() {
-                    out.push(Pat::Field(std::mem::take(&mut cur)));
-                }
-            }
-            '[' => {
-                if !cur.is_empty() {
-                    out.push(Pat::Field(std::mem::take(&mut cur)));
-                }
-                let mut inner = String::new();
-                for c in chars.by_ref() {
-                    if c == ']' {
-                        break;
-                    }
-                    inner.push(c);
-                }
-                if inner == "*" {
-                    out.push(Pat::AnyIndexOrKey);
-                } else if let Some(p) = inner.strip_suffix('*') {
-                    out.push(Pat::KeyPrefix(p.to_ascii_lowercase()));
-                } else {
-                    out.push(Pat::Field(inner));
-                }
-            }
-            _ => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        out.push(Pat::Field(cur));
-    }
-    out
+    // The diagnostics' own path syntax (brackets may hold dots: `[@request.auth.claims*]`),
+    // with `[*]` and `[prefix*]` as wildcards.
+    crate::node::parse_path(path)
+        .into_iter()
+        .map(|seg| match seg {
+            crate::node::Seg::Field(f) if f == "*" => Pat::AnyIndexOrKey,
+            crate::node::Seg::Field(f) => match f.strip_suffix('*') {
+                Some(p) => Pat::KeyPrefix(p.to_ascii_lowercase()),
+                None => Pat::Field(f),
+            },
+            crate::node::Seg::Index(i) => Pat::Field(i.to_string()),
+        })
+        .collect()
 }
 
 fn is_empty(n: &Node) -> bool {

@@ -1256,7 +1256,7 @@ fn workload_entry_rules() {
 fn not_enforced_fields_warn_once_per_field() {
     let d = run(&doc(
         DR,
-        "host: r\ntrafficPolicy:\n  tls: {mode: ISTIO_MUTUAL}\n  connectionPool:\n    tcp: {connectTimeout: 1s, maxConnections: 10}\nsubsets:\n- name: v1\n  trafficPolicy:\n    tls: {mode: ISTIO_MUTUAL}\n    portLevelSettings:\n    - port: {number: 80}\n      tls: {mode: DISABLE}",
+        "host: r\ntrafficPolicy:\n  tls: {mode: ISTIO_MUTUAL}\n  connectionPool:\n    tcp: {connectTimeout: 1s, maxConnections: 10, tcpKeepalive: {probes: 3}}\nsubsets:\n- name: v1\n  trafficPolicy:\n    tls: {mode: ISTIO_MUTUAL}\n    portLevelSettings:\n    - port: {number: 80}\n      tls: {mode: DISABLE}",
     ));
     let ne = of(&d, codes::NOT_ENFORCED);
     let paths: Vec<&str> = ne.iter().map(|d| d.path.as_str()).collect();
@@ -1266,8 +1266,7 @@ fn not_enforced_fields_warn_once_per_field() {
             "spec.trafficPolicy.tls",
             "spec.subsets[0].trafficPolicy.tls",
             "spec.subsets[0].trafficPolicy.portLevelSettings[0].tls",
-            "spec.trafficPolicy.connectionPool.tcp.connectTimeout",
-            "spec.trafficPolicy.connectionPool.tcp.maxConnections",
+            "spec.trafficPolicy.connectionPool.tcp.tcpKeepalive",
         ]
     );
     assert_eq!(
