@@ -28,8 +28,6 @@
 //! everything is tested natively.
 #![deny(unsafe_code)]
 
-mod views;
-
 use meshroute_core::analyze::AnalyzeOptions;
 use meshroute_core::check::{check_resources, rejects};
 use meshroute_core::compile::compile;
@@ -41,6 +39,7 @@ use meshroute_core::registry::labels_contain;
 use meshroute_core::resources::{LoadOptions, Resources};
 use meshroute_core::route::{decide, LbState, Request};
 use meshroute_core::table::{Action, ClusterRef, RouteTable};
+use meshroute_core::views;
 use meshroute_core::yaml::parse_documents;
 use serde::Serialize;
 use serde_json::{json, Value};
