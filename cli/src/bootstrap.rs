@@ -380,9 +380,22 @@ pub fn write(o: &Options) -> Result<Vec<String>, String> {
         &LoadOptions::default(),
     ) {
         Err(diags) => {
+            let shown = |d: &meshroute_core::diag::Diagnostic| {
+                rejects(d) || d.severity == meshroute_core::diag::Severity::Error
+            };
+            // Locate the errors in the files they come from: the line numbers of the inlined
+            // copy (every `include:` file concatenated) mean nothing to the user.
+            let located = crate::common::read_config(&o.config.display().to_string())
+                .map(|(_, d)| d)
+                .unwrap_or_default();
+            let diags = if located.iter().any(rejects) {
+                located
+            } else {
+                diags
+            };
             let lines: Vec<String> = diags
                 .iter()
-                .filter(|d| rejects(d) || d.severity == meshroute_core::diag::Severity::Error)
+                .filter(|d| shown(d))
                 .map(|d| d.to_string())
                 .collect();
             return Err(format!(

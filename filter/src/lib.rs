@@ -325,7 +325,15 @@ mod wasm {
                                     .and_then(|s| s.parse::<u16>().ok())
                             })
                             .unwrap_or(0);
+                    let ejections = |lb: &LbState| {
+                        lb.clusters
+                            .get(c as usize)
+                            .and_then(|st| st.outlier.get(i))
+                            .map_or(0, |h| h.times_ejected)
+                    };
+                    let mut ejected = false;
                     if let Ok(mut lb) = shared.lb.try_borrow_mut() {
+                        let before = ejections(&lb);
                         meshroute_core::route::record_response(
                             &shared.table,
                             &mut lb,
@@ -334,6 +342,16 @@ mod wasm {
                             status,
                             now_ms(),
                         );
+                        ejected = ejections(&lb) > before;
+                    }
+                    // This response got its endpoint ejected (on this worker).
+                    if ejected {
+                        if let Ok(mut m) = shared.metrics.try_borrow_mut() {
+                            m.inc("meshroute.outlier.ejections");
+                            if let Some(name) = &p.cluster {
+                                m.inc(&format!("meshroute.cluster.{name}.ejections"));
+                            }
+                        }
                     }
                 }
             }

@@ -96,7 +96,16 @@ pub struct Conn {
 
 impl Conn {
     pub fn open(addr: SocketAddr) -> io::Result<Conn> {
-        let stream = TcpStream::connect_timeout(&addr, TIMEOUT)?;
+        Conn::from_stream(TcpStream::connect_timeout(&addr, TIMEOUT)?)
+    }
+
+    /// Like [`Conn::open`], from source address `src` (e.g. another 127.0.0.x, so a proxy sees
+    /// a different client IP). IPv4 only.
+    pub fn open_from(src: std::net::Ipv4Addr, addr: SocketAddr) -> io::Result<Conn> {
+        Conn::from_stream(connect_from(src, addr)?)
+    }
+
+    fn from_stream(stream: TcpStream) -> io::Result<Conn> {
         stream.set_read_timeout(Some(TIMEOUT))?;
         stream.set_write_timeout(Some(TIMEOUT))?;
         stream.set_nodelay(true)?;
@@ -193,6 +202,41 @@ impl Conn {
             self.reader.read_to_end(&mut r.body)?;
         }
         Ok(r)
+    }
+}
+
+/// A TCP connection to `addr` from `src:0` (bind before connect; std has no such call).
+fn connect_from(src: std::net::Ipv4Addr, addr: SocketAddr) -> io::Result<TcpStream> {
+    use std::os::fd::FromRawFd;
+    let SocketAddr::V4(dst) = addr else {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "IPv4 only"));
+    };
+    let sockaddr = |ip: std::net::Ipv4Addr, port: u16| libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(ip).to_be(),
+        },
+        sin_zero: [0; 8],
+    };
+    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+    // SAFETY: plain socket syscalls on a descriptor this function owns; on success it is handed
+    // to TcpStream (which closes it), on failure closed here.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let local = sockaddr(src, 0);
+        let remote = sockaddr(*dst.ip(), dst.port());
+        if libc::bind(fd, std::ptr::addr_of!(local).cast(), len) != 0
+            || libc::connect(fd, std::ptr::addr_of!(remote).cast(), len) != 0
+        {
+            let e = io::Error::last_os_error();
+            libc::close(fd);
+            return Err(e);
+        }
+        Ok(TcpStream::from_raw_fd(fd))
     }
 }
 
