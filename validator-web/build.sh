@@ -74,29 +74,71 @@ wasm="$out/meshroute_validator_web_bg.wasm"
 
 step "page and examples"
 cp "$root"/validator-web/www/* "$out/"
-# examples/<name>/*.yaml → dist/examples/<name>/, listed in dist/examples/index.json.
+# Examples, listed in dist/examples/index.json as {"name": "file"}:
+# - a directory of plain resources (examples/seed) becomes one example, its files joined;
+# - a meshroute config file (`proxy:` at the top) becomes one example with its `include:`
+#   entries (files, or directories read in name order, as the CLI reads them) inlined under
+#   `resources: |`, since the page has no file system.
+yaml_files() { find "$1" -maxdepth 1 -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) | LC_ALL=C sort; }
+indent_docs() { # files... → their text joined with ---, indented two spaces
+  local first=1 f
+  for f in "$@"; do
+    [ $first = 1 ] || echo "  ---"
+    first=0
+    sed -e 's/[[:space:]]*$//' -e 's/^./  &/' "$f"
+  done
+}
+inline_config() { # config file → the config with its include list inlined
+  local f=$1 dir list item p
+  dir=$(dirname "$f")
+  list=$(sed -n 's/^include:[[:space:]]*\[\(.*\)\].*/\1/p' "$f")
+  grep -v '^include:' "$f"
+  [ -n "$list" ] || return 0
+  local files=()
+  IFS=',' read -ra items <<<"$list"
+  for item in "${items[@]}"; do
+    item=$(echo "$item" | tr -d " \"'")
+    p="$dir/$item"
+    if [ -d "$p" ]; then
+      while IFS= read -r x; do files+=("$x"); done < <(yaml_files "$p")
+    elif [ -f "$p" ]; then
+      files+=("$p")
+    else
+      echo "  (include $item not found)" >&2
+    fi
+  done
+  echo "resources: |"
+  indent_docs "${files[@]}"
+}
 mkdir -p "$out/examples"
 index="{"
 sep=""
+add_example() { index="$index$sep\"$1\":\"$2\""; sep=","; }
 for dir in "$root"/examples/*/; do
   [ -d "$dir" ] || continue
   name=$(basename "$dir")
-  files=()
-  for f in "$dir"*.yaml "$dir"*.yml "$dir"*.json; do
-    [ -f "$f" ] && files+=("$(basename "$f")")
-  done
-  [ ${#files[@]} -gt 0 ] || continue
-  mkdir -p "$out/examples/$name"
-  list=""
-  for f in "${files[@]}"; do
-    cp "$dir$f" "$out/examples/$name/"
-    list="$list${list:+,}\"$f\""
-  done
-  index="$index$sep\"$name\":[$list]"
-  sep=","
+  plain=()
+  while IFS= read -r f; do
+    if grep -q '^proxy:' "$f"; then
+      base=$(basename "$f"); base=${base%.*}
+      inline_config "$f" >"$out/examples/$name-$base.yaml"
+      add_example "$name/$base" "$name-$base.yaml"
+    else
+      plain+=("$f")
+    fi
+  done < <(yaml_files "$dir")
+  if [ ${#plain[@]} -gt 0 ]; then
+    first=1
+    for f in "${plain[@]}"; do
+      [ $first = 1 ] || echo "---"
+      first=0
+      sed -e 's/[[:space:]]*$//' "$f"
+    done >"$out/examples/$name.yaml"
+    add_example "$name" "$name.yaml"
+  fi
 done
 echo "$index}" >"$out/examples/index.json"
-echo "examples: $(cat "$out/examples/index.json")"
+echo "examples: $(ls "$out/examples" | grep -c yaml) ($(cat "$out/examples/index.json" | head -c 300)…)"
 
 raw=$(stat -c %s "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)

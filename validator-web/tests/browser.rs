@@ -52,6 +52,30 @@ fn config_checker_in_headless_chromium() {
         "return document.body.dataset.ready === 'true'",
     );
 
+    // Every example the page offers is clean, except the one showing the walkthrough's mistake.
+    let examples = s.exec(
+        "const ex = window.meshroute.state.examples;
+         return Object.keys(ex).map(n => {
+           const v = JSON.parse(window.meshroute.validate(ex[n]));
+           return [n, v.errors, v.resources, v.diagnostics.filter(d => d.severity === 'error').map(d => d.code + ' ' + d.message)];
+         });",
+        json!([]),
+    );
+    let examples = examples.as_array().cloned().unwrap_or_default();
+    assert!(examples.len() >= 3, "{examples:?}");
+    for e in &examples {
+        let want = if e[0].as_str().is_some_and(|n| n.contains("IST0101")) {
+            1
+        } else {
+            0
+        };
+        assert_eq!(e[1], want, "example {e}");
+        assert!(
+            e[2].as_u64().unwrap_or(0) > 0,
+            "example {e} has no resources"
+        );
+    }
+
     // 1. A VirtualService pointing at a subset no DestinationRule defines → IST0101 on that line.
     let seed = seed();
     let broken = seed.replace(

@@ -189,10 +189,16 @@ async function loadExamples() {
   try {
     const r = await fetch('examples/index.json');
     const index = r.ok ? await r.json() : {};
-    for (const [name, files] of Object.entries(index)) {
-      const texts = await Promise.all(files.map((f) => fetch(`examples/${name}/${f}`).then((x) => x.text())));
-      state.examples[name] = joinDocuments(texts);
-    }
+    // Seed first: the walkthrough the page opens with.
+    const names = Object.keys(index).sort((a, b) => (b === 'seed') - (a === 'seed') || a.localeCompare(b));
+    await Promise.all(names.map(async (name) => {
+      const x = await fetch(`examples/${index[name]}`);
+      if (x.ok) state.examples[name] = await x.text();
+    }));
+    // Keep the index order (Promise.all filled the object in completion order).
+    const ordered = {};
+    for (const n of names) if (n in state.examples) ordered[n] = state.examples[n];
+    state.examples = ordered;
   } catch (_) { /* no examples served */ }
   const seed = state.examples.seed;
   if (seed) {
@@ -204,7 +210,12 @@ async function loadExamples() {
     state.examples['seed: the walkthrough’s first host (IST0101)'] = seed.replace(
       /^(\s{6,}host:\s*)demoappv10\s*$/m, '$1demoappv10.default.svc');
   }
-  sel.replaceChildren(...Object.keys(state.examples).map((n) => el('option', { value: n, text: n })));
+  // The seed's variants right after it.
+  const keys = Object.keys(state.examples);
+  const variants = keys.filter((k) => k.startsWith('seed: '));
+  const order = keys.filter((k) => !k.startsWith('seed: '));
+  order.splice(order.indexOf('seed') + 1, 0, ...variants);
+  sel.replaceChildren(...order.map((n) => el('option', { value: n, text: n })));
   $('load-example').disabled = sel.options.length === 0;
 }
 
