@@ -165,6 +165,44 @@ fn run(once: bool) -> Result<(), String> {
     println!("$ target/debug/meshroute check -f examples/seed");
     println!("$ target/debug/meshroute simulate -c {CONFIG} http://{HOST}/");
 
+    // The browser checker, served on loopback when its page is built.
+    let dist = root.join("validator-web/dist");
+    let _page = if dist.join("index.html").exists() && !once {
+        let port = if std::net::TcpListener::bind("127.0.0.1:8000").is_ok() {
+            8000
+        } else {
+            meshroute_tests::harness::free_port(std::net::IpAddr::from([127, 0, 0, 1]))
+                .unwrap_or(8000)
+        };
+        let mut cmd = Command::new("python3");
+        cmd.args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "-d",
+        ])
+        .arg(&dist)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+        match meshroute_tests::harness::Proc::spawn(cmd, "validator-page") {
+            Ok(p) => {
+                println!("\n==> the config checker in your browser: http://127.0.0.1:{port}/");
+                Some(p)
+            }
+            Err(e) => {
+                println!("\n(could not serve validator-web/dist: {e})");
+                None
+            }
+        }
+    } else {
+        if !once {
+            println!("\n(build the browser checker with `bash validator-web/build.sh` to have the demo serve it)");
+        }
+        None
+    };
+
     if once {
         println!("\n==> --once: stopping Envoy and the pods");
         return Ok(());
