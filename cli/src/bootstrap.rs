@@ -380,9 +380,22 @@ pub fn write(o: &Options) -> Result<Vec<String>, String> {
         &LoadOptions::default(),
     ) {
         Err(diags) => {
+            let shown = |d: &meshroute_core::diag::Diagnostic| {
+                rejects(d) || d.severity == meshroute_core::diag::Severity::Error
+            };
+            // Locate the errors in the files they come from: the line numbers of the inlined
+            // copy (every `include:` file concatenated) mean nothing to the user.
+            let located = crate::common::read_config(&o.config.display().to_string())
+                .map(|(_, d)| d)
+                .unwrap_or_default();
+            let diags = if located.iter().any(rejects) {
+                located
+            } else {
+                diags
+            };
             let lines: Vec<String> = diags
                 .iter()
-                .filter(|d| rejects(d) || d.severity == meshroute_core::diag::Severity::Error)
+                .filter(|d| shown(d))
                 .map(|d| d.to_string())
                 .collect();
             return Err(format!(
@@ -445,6 +458,25 @@ fn absolute(p: &Path) -> PathBuf {
     }
 }
 
+/// Where to find the built filter when `--wasm` is not given: `$MESHROUTE_WASM`, then the
+/// repository layout next to this binary (`target/<profile>/meshroute` →
+/// `target/wasm32-wasip1/wasm-release/`), then `DEFAULT_WASM` under the current directory.
+fn default_wasm() -> PathBuf {
+    if let Some(p) = std::env::var_os("MESHROUTE_WASM") {
+        return PathBuf::from(p);
+    }
+    if let Some(target) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent()?.parent().map(Path::to_path_buf))
+    {
+        let p = target.join("wasm32-wasip1/wasm-release/meshroute_filter.wasm");
+        if p.exists() {
+            return p;
+        }
+    }
+    PathBuf::from(DEFAULT_WASM)
+}
+
 /// Default location of the built filter, relative to the repository root.
 pub const DEFAULT_WASM: &str = "target/wasm32-wasip1/wasm-release/meshroute_filter.wasm";
 
@@ -454,7 +486,7 @@ pub fn run(args: &[String]) -> i32 {
     let mut o = Options {
         config: PathBuf::new(),
         out: PathBuf::new(),
-        wasm: PathBuf::from(DEFAULT_WASM),
+        wasm: default_wasm(),
         listen: "127.0.0.1:8080".into(),
         listener_port: None,
         admin: "127.0.0.1:15000".into(),
@@ -547,22 +579,33 @@ pub fn run(args: &[String]) -> i32 {
             for w in warnings {
                 eprintln!("{w}");
             }
-            let out = absolute(&o.out);
+            let out = if o.relative {
+                o.out.clone()
+            } else {
+                absolute(&o.out)
+            };
+            let ecds_dir = match &o.ecds_dir {
+                Some(d) if o.relative => d.clone(),
+                Some(d) => absolute(d),
+                None => out.join("ecds"),
+            };
+            let ecds = ecds_dir.join("meshroute.yaml");
+            let cds = cds_dir_for(&ecds_dir).join("clusters.yaml");
             if o.ecds_only {
                 println!(
-                    "wrote {} (Envoy reloads it within a second)",
-                    out.join("ecds/meshroute.yaml").display()
+                    "wrote {} and {} (Envoy reloads them within a second)",
+                    cds.display(),
+                    ecds.display()
                 );
             } else {
+                let boot = out.join(&o.envoy_file);
                 println!(
-                    "wrote {} and {}",
-                    out.join("envoy.yaml").display(),
-                    out.join("ecds/meshroute.yaml").display()
+                    "wrote {}, {} and {}",
+                    boot.display(),
+                    cds.display(),
+                    ecds.display()
                 );
-                println!(
-                    "run: envoy -c {} --concurrency 2",
-                    out.join("envoy.yaml").display()
-                );
+                println!("run: envoy -c {} --concurrency 2", boot.display());
             }
             0
         }

@@ -33,4 +33,5 @@ pub mod resources;
 pub mod route;
 pub mod table;
 pub mod validate;
+pub mod views;
 pub mod yaml;

@@ -1,0 +1,254 @@
+//! Helpers shared by the subcommands: argument scanning, loading a meshroute config file into a
+//! compiled table, printing diagnostics the way `istioctl analyze` does.
+
+use crate::out;
+use meshroute_core::analyze::AnalyzeOptions;
+use meshroute_core::check::{check_resources, rejects};
+use meshroute_core::compile::compile;
+use meshroute_core::config::{parse_config, MeshConfig};
+use meshroute_core::diag::{self, Diagnostic};
+use meshroute_core::node::Value;
+use meshroute_core::resources::LoadOptions;
+use meshroute_core::table::RouteTable;
+use meshroute_core::yaml::{parse_documents, Limits};
+use std::io::Write;
+use std::path::Path;
+
+/// Exit code for a usage error (bad flag, missing argument).
+pub const EXIT_USAGE: i32 = 2;
+/// Exit code for a configuration with errors.
+pub const EXIT_CONFIG: i32 = 1;
+
+/// `--output text|json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Output {
+    #[default]
+    Text,
+    Json,
+}
+
+impl Output {
+    pub fn parse(s: &str) -> Result<Output, String> {
+        match s {
+            "text" | "short" => Ok(Output::Text),
+            "json" => Ok(Output::Json),
+            other => Err(format!("--output must be text or json, got {other:?}")),
+        }
+    }
+}
+
+/// A tiny argument scanner: `--flag value`, `--flag=value`, `-f value`, `-fvalue`, positionals.
+/// Hand-written to keep the CLI free of dependencies the wasm crates would not share.
+pub struct Args {
+    items: Vec<String>,
+    pos: usize,
+    /// Set after `--`: everything left is positional.
+    rest_positional: bool,
+}
+
+/// One scanned item.
+pub enum Arg {
+    /// A flag (`-X` or `--name`) and, when written as `--name=value` or `-Xvalue`, its value.
+    Flag(String, Option<String>),
+    Positional(String),
+}
+
+impl Args {
+    pub fn new(args: &[String]) -> Args {
+        Args {
+            items: args.to_vec(),
+            pos: 0,
+            rest_positional: false,
+        }
+    }
+
+    /// The next item, or `None` at the end.
+    pub fn next_arg(&mut self) -> Option<Arg> {
+        let a = self.items.get(self.pos)?.clone();
+        self.pos += 1;
+        if self.rest_positional || a == "-" || !a.starts_with('-') {
+            return Some(Arg::Positional(a));
+        }
+        if a == "--" {
+            self.rest_positional = true;
+            return self.next_arg();
+        }
+        if let Some(long) = a.strip_prefix("--") {
+            return Some(match long.split_once('=') {
+                Some((k, v)) => Arg::Flag(format!("--{k}"), Some(v.to_string())),
+                None => Arg::Flag(a.clone(), None),
+            });
+        }
+        if let Some((i, _)) = a.char_indices().nth(2) {
+            let (f, v) = a.split_at(i);
+            return Some(Arg::Flag(f.to_string(), Some(v.to_string())));
+        }
+        Some(Arg::Flag(a, None))
+    }
+
+    /// The value of a flag: inline (`--x=v`) or the next item.
+    pub fn value(&mut self, flag: &str, inline: Option<String>) -> Result<String, String> {
+        if let Some(v) = inline {
+            return Ok(v);
+        }
+        match self.items.get(self.pos) {
+            Some(v) => {
+                self.pos += 1;
+                Ok(v.clone())
+            }
+            None => Err(format!("{flag} needs a value")),
+        }
+    }
+}
+
+/// Writes text to stdout as is; a closed pipe (`meshroute … | head`) is not an error.
+pub fn write_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// Prints a usage error and returns [`EXIT_USAGE`].
+pub fn usage_error(msg: &str, usage: &str) -> i32 {
+    out::stderr(&format!("Error: {msg}\n\n{usage}"));
+    EXIT_USAGE
+}
+
+/// Prints diagnostics to stderr, istioctl-analyze style, one a line.
+pub fn print_diags(diags: &[Diagnostic]) {
+    for d in diags {
+        out::stderr(&d.to_string());
+    }
+}
+
+/// A loaded, checked and compiled config.
+pub struct Loaded {
+    pub config: MeshConfig,
+    pub table: RouteTable,
+}
+
+/// The `include:` entries of a config file (a path or a list of paths).
+fn includes(text: &str) -> Vec<String> {
+    let Some(root) = parse_documents(text, &Limits::default())
+        .into_iter()
+        .find_map(|d| d.node)
+    else {
+        return Vec::new();
+    };
+    match root.get("include").map(|n| &n.value) {
+        Some(Value::Str(s)) => vec![s.clone()],
+        Some(Value::Seq(items)) => items
+            .iter()
+            .filter_map(|n| n.as_str().map(String::from))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Reads and parses a meshroute config file and its `include:` files, each under its own name
+/// (diagnostics point into the file they come from, not into an inlined copy), and checks the
+/// resources. `None` config when the file itself is unusable; `Err` for I/O problems.
+pub fn read_config(path: &str) -> Result<(Option<MeshConfig>, Vec<Diagnostic>), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let load = LoadOptions::default();
+    let text = String::from_utf8_lossy(&bytes);
+    let incs = includes(&text);
+    // A config may name all its resources through `include:`; give the parser an empty list
+    // (appended, so line numbers stay right).
+    let bytes = if !incs.is_empty() && !text.lines().any(|l| l.starts_with("resources:")) {
+        let mut b = bytes.clone();
+        b.extend_from_slice(b"\nresources: []\n");
+        b
+    } else {
+        bytes
+    };
+    let (cfg, mut diags) = parse_config(path, &bytes, &load);
+    let Some(mut config) = cfg else {
+        return Ok((None, diags));
+    };
+    let base = Path::new(path).parent().unwrap_or(Path::new("."));
+    let resolve = crate::bootstrap::resolver(base);
+    for inc in &incs {
+        let files = resolve(inc).map_err(|e| format!("{path}: include {inc:?}: {e}"))?;
+        for (name, b) in files {
+            diags.extend(config.resources.add_bytes(&name, &b, &load));
+        }
+    }
+    check_resources(&config.resources, &AnalyzeOptions::default(), &mut diags);
+    Ok((Some(config), diags))
+}
+
+/// Reads, parses, checks and compiles a meshroute config file, `include:` entries read from
+/// disk relative to it (as `meshroute bootstrap` inlines them). A config the filter would refuse
+/// ([`rejects`]: unparsable, unknown fields, Istio webhook errors) is printed and yields
+/// `Err(EXIT_CONFIG)`; other findings (analyzer errors such as IST0101, warnings, compile notes)
+/// go to stderr and the table is returned, so the simulation shows what the proxy would do.
+pub fn load_config(path: &str) -> Result<Loaded, i32> {
+    let fail = |msg: String| {
+        out::stderr(&format!("Error: {msg}"));
+        Err(EXIT_CONFIG)
+    };
+    let (cfg, mut diags) = match read_config(path) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let Some(config) = cfg else {
+        diag::sort(&mut diags);
+        print_diags(&diags);
+        return fail(format!(
+            "{path}: the config cannot be used; fix the errors above"
+        ));
+    };
+    print_diags(&diags);
+    let refused = diags.iter().filter(|d| rejects(d)).count();
+    if refused > 0 {
+        return fail(format!(
+            "{path}: {refused} error(s) the proxy would refuse the config for; fix them first"
+        ));
+    }
+    let (table, notes) = compile(&config.resources, &config.proxy);
+    print_diags(&notes);
+    Ok(Loaded { config, table })
+}
+
+/// Prints pretty JSON and a newline.
+pub fn print_json(v: &impl serde::Serialize) {
+    match serde_json::to_string_pretty(v) {
+        Ok(s) => write_stdout(&format!("{s}\n")),
+        Err(e) => out::stderr(&format!("Error: cannot serialize output: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(v: &[&str]) -> Vec<String> {
+        let items: Vec<String> = v.iter().map(|s| s.to_string()).collect();
+        let mut a = Args::new(&items);
+        let mut out = Vec::new();
+        while let Some(x) = a.next_arg() {
+            match x {
+                Arg::Flag(f, inline) => {
+                    let v = a.value(&f, inline).unwrap_or_default();
+                    out.push(format!("{f}={v}"));
+                }
+                Arg::Positional(p) => out.push(p),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn flags_take_inline_or_next_values() {
+        assert_eq!(
+            scan(&["-c", "f.yaml", "--output=json", "-XPOST", "url"]),
+            ["-c=f.yaml", "--output=json", "-X=POST", "url"]
+        );
+    }
+
+    #[test]
+    fn double_dash_ends_flags() {
+        assert_eq!(scan(&["--", "-x", "y"]), ["-x", "y"]);
+    }
+}
