@@ -596,5 +596,8 @@ spec:
             web += 1;
         }
     }
-    assert!((1_800..2_200).contains(&web), "web got {web} of 3000, want ~2000");
+    assert!(
+        (1_800..2_200).contains(&web),
+        "web got {web} of 3000, want ~2000"
+    );
 }
