@@ -24,6 +24,7 @@ import http.client
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -253,7 +254,7 @@ static_resources:
           stat_prefix: floor
           codec_type: AUTO
           normalize_path: true
-          http_protocol_options: {{ allow_absolute_url: true }}
+          http_protocol_options: {{ allow_absolute_url: true }}{access_log}
           route_config:
             name: floor
             virtual_hosts:
@@ -309,13 +310,29 @@ class Envoy:
         self.logfile = logfile
 
 
-def write_setup(setup, cfg_file, workdir, port, admin, runtime="v8"):
-    d = workdir / setup
+# Envoy's own per-request phase timings (µs): request headers+body received → first byte sent
+# upstream (the decode filter chain: where a filter's request-path cost shows), upstream first
+# byte sent → first byte received, upstream first byte received → last byte sent downstream
+# (the encode path).
+PHASES = ("%COMMON_DURATION(DS_RX_END:US_TX_BEG:us)% %COMMON_DURATION(US_TX_BEG:US_RX_BEG:us)% "
+          "%COMMON_DURATION(US_RX_BEG:DS_TX_END:us)%\\n")
+FLOOR_LOG = """
+          access_log:
+          - name: envoy.access_loggers.file
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+              path: {path}
+              log_format: {{ text_format_source: {{ inline_string: "{fmt}" }} }}"""
+
+
+def write_setup(setup, cfg_file, workdir, port, admin, runtime="v8", access_log=None, name=None):
+    d = workdir / (name or setup)
     d.mkdir(parents=True, exist_ok=True)
     if setup == "floor":
         conf = d / "envoy.yaml"
+        log_block = FLOOR_LOG.format(path=access_log, fmt=PHASES) if access_log else ""
         conf.write_text(FLOOR.format(admin=admin, port=port, endpoint=f"{V1_PODS[0]}:{POD_PORT}",
-                                     wasm=NOOP, runtime=runtime))
+                                     wasm=NOOP, runtime=runtime, access_log=log_block))
         return conf
     cmd = [str(BIN / "meshroute"), "bootstrap", "-c", str(cfg_file), "-o", str(d),
            "--listen", f"127.0.0.1:{port}", "--listener-port", "8080", "--admin", f"127.0.0.1:{admin}"]
@@ -325,8 +342,17 @@ def write_setup(setup, cfg_file, workdir, port, admin, runtime="v8"):
     else:
         cmd += ["--wasm", str(WASM), "--runtime", runtime]
         conf = d / "envoy.yaml"
+    if access_log:
+        cmd += ["--access-log", str(access_log)]
     t = time.monotonic()
     sh(cmd)
+    if access_log:
+        text = conf.read_text()
+        if setup == "native":
+            text = re.sub(r'"inline_string":".*?\\n"', lambda _: '"inline_string":"' + PHASES + '"', text)
+        else:
+            text = re.sub(r'inline_string: ".*"', lambda _: 'inline_string: "' + PHASES + '"', text)
+        conf.write_text(text)
     log(f"  {setup}: bootstrap written in {time.monotonic() - t:.1f}s ({conf.stat().st_size / 1e6:.1f} MB)")
     return conf
 
@@ -408,6 +434,41 @@ def profile_dso(args, pid, addr, lua, seconds):
     return shares[:6] or None
 
 
+def phases(args, cfg, cdir, hosts_file):
+    """Per setup, a separate Envoy with an access log of Envoy's phase timings, under the
+    open-loop load: the decode path (DS_RX_END→US_TX_BEG) is where the filter's request-path
+    cost shows, measured by Envoy itself (no client, backend or scheduler noise in it)."""
+    out = {}
+    for s in ENVOY_SETUPS:
+        port, admin = free_port(), free_port()
+        alog = cdir / f"phases-{s}.log"
+        conf = write_setup(s, cfg, cdir, port, admin, access_log=alog, name=f"phases-{s}")
+        e = Envoy(s, conf, cdir, port, admin, cdir / f"phases-{s}.envoy.log")
+        try:
+            wait_200(e.addr, Path(hosts_file).read_text().split()[0], proc=e.proc)
+            sh([str(BIN / "meshroute-loadgen"), "--addr", e.addr, "--rate", str(args.rate), "--connections",
+                str(args.connections), "--duration", "2", "--warmup", "0.5", "--hosts", str(hosts_file)])
+            time.sleep(0.3)
+            alog.write_text("")
+            sh([str(BIN / "meshroute-loadgen"), "--addr", e.addr, "--rate", str(args.rate), "--connections",
+                str(args.connections), "--duration", str(args.duration), "--warmup", "0",
+                "--hosts", str(hosts_file), "--paths", ",".join(PATHS)])
+            time.sleep(0.5)
+        finally:
+            stop(e.proc)
+        rows = [l.split() for l in alog.read_text().splitlines()]
+        rows = [[int(x) for x in r] for r in rows if len(r) == 3 and all(x.isdigit() for x in r)]
+        res = {"n": len(rows)}
+        for i, k in enumerate(("decode", "upstream", "encode")):
+            col = sorted(r[i] for r in rows)
+            if col:
+                res[k] = {"p50": col[len(col) // 2], "p99": col[min(len(col) - 1, int(len(col) * 0.99))]}
+        out[s] = res
+    log(f"  phases: " + ", ".join(f"{s} decode p50 {v.get('decode', {}).get('p50')}us encode p50 "
+                                   f"{v.get('encode', {}).get('p50')}us" for s, v in out.items()))
+    return out
+
+
 def med(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -465,11 +526,13 @@ def run_config(args, name, resources, hosts, workdir):
     reload = None
     if name != "seed" or args.reload_seed:
         reload = measure_reload(args, name, resources, cdir, envoys["meshroute"], hosts[0])
-    summary = {"config": name, "hosts": len(hosts), "startup_s": startup, "idle_rss_mb": idle_rss,
-               "reload_s": reload, "profile": profile, "runs": runs}
-    for s, e in envoys.items():
-        summary.setdefault("final_rss_mb", {})[s] = rss_mb(e.proc.pid)
+    final_rss = {s: rss_mb(e.proc.pid) for s, e in envoys.items()}
+    for e in envoys.values():
         stop(e.proc)
+    phase = phases(args, cfg, cdir, hosts_file) if name in args.phase_configs else None
+    summary = {"config": name, "hosts": len(hosts), "phases": phase, "final_rss_mb": final_rss,
+               "startup_s": startup, "idle_rss_mb": idle_rss,
+               "reload_s": reload, "profile": profile, "runs": runs}
     return summary
 
 
@@ -515,7 +578,7 @@ def other_runtimes(workdir):
     for rt in ("wasmtime", "wamr"):
         conf = workdir / f"floor-{rt}.yaml"
         conf.write_text(FLOOR.format(admin=free_port(), port=free_port(), endpoint=f"{V1_PODS[0]}:{POD_PORT}",
-                                     wasm=NOOP, runtime=rt))
+                                     wasm=NOOP, runtime=rt, access_log=""))
         p = subprocess.run([ENVOY, "--mode", "validate", "-c", str(conf), "--log-level", "error"],
                            capture_output=True, text=True)
         msg = next((l for l in (p.stdout + p.stderr).splitlines() if "compiled without" in l or "Failed" in l),
@@ -593,6 +656,9 @@ def main():
     args.criterion = not args.quick
     args.reload_runs = 2 if args.quick else 4
     args.profile = not args.quick
+    args.phases = not args.quick
+    # The seed and 1,000 services (a second 10,000-service Envoy per setup takes minutes to start).
+    args.phase_configs = ("seed", "1000")
     args.reload_seed = True
     started = time.monotonic()
     for tool in ("envoy", "wrk"):
@@ -632,6 +698,8 @@ def main():
     if vdist.is_dir():
         report["wasm_bytes"]["validator_web"] = sum(f.stat().st_size for f in vdist.rglob("*.wasm"))
     report["elapsed_s"] = time.monotonic() - started
+    # The raw measurements, so the report can be re-rendered: python3 bench/report.py FILE
+    (Path(tempfile.gettempdir()) / "meshroute-bench-last.json").write_text(json.dumps(report))
     sys.path.insert(0, str(Path(__file__).parent))
     import report as rep  # noqa: E402
     rep.write(report, Path(args.out))
