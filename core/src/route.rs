@@ -886,7 +886,15 @@ fn hash_for(c: &Cluster, req: &Request) -> (Option<u64>, Option<String>) {
                     let part = part.trim_ascii();
                     if let Some(i) = part.iter().position(|&b| b == b'=') {
                         if &part[..i] == name.as_bytes() {
-                            return (Some(lb::hash_key(&part[i + 1..])), None);
+                            // Envoy `Http::Utility::parseCookieValue` (source/common/http/
+                            // utility.cc): "Cookie values may be wrapped in double quotes"
+                            // (RFC 6265 §4.1.1) — they are stripped before hashing, so the
+                            // quoted cookie Envoy generates hashes like its unquoted value.
+                            let mut v = &part[i + 1..];
+                            if v.len() >= 2 && v[0] == b'"' && v[v.len() - 1] == b'"' {
+                                v = &v[1..v.len() - 1];
+                            }
+                            return (Some(lb::hash_key(v)), None);
                         }
                     }
                 }
