@@ -68,7 +68,12 @@ const REQ_HOSTS: [&str; 6] = [
     "nope.diff.test",
     "other.example",
 ];
-const PATHS: [&str; 12] = [
+const PATHS: [&str; 17] = [
+    "/api/../login",
+    "/static/%2e%2e/api/v1",
+    "//api/v1",
+    "/api/v1/items/42?x=1",
+    "/Login",
     "/",
     "/api",
     "/api/v1",
