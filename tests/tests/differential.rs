@@ -68,7 +68,9 @@ const REQ_HOSTS: [&str; 6] = [
     "nope.diff.test",
     "other.example",
 ];
-const PATHS: [&str; 17] = [
+const PATHS: [&str; 19] = [
+    "/api?x=1",
+    "/items/7?x=a&next=/api",
     "/api/../login",
     "/static/%2e%2e/api/v1",
     "//api/v1",
@@ -111,6 +113,14 @@ fn header_match(rng: &mut Rng) -> String {
     }
 }
 
+fn query_match(rng: &mut Rng) -> String {
+    match rng.below(3) {
+        0 => "next: {exact: /api}".into(),
+        1 => "x: {}".into(),
+        _ => "x: {regex: \"[0-9]\"}".into(),
+    }
+}
+
 fn destination(rng: &mut Rng) -> String {
     // `ghost` is no Service: no such cluster (503).
     let host = *rng.pick(&["s0", "s1", "s2", "s0", "s1", "ghost"]);
@@ -135,6 +145,9 @@ fn rule(rng: &mut Rng, i: usize) -> String {
             }
             if rng.chance(40) {
                 parts.push(format!("headers: {{{}}}", header_match(rng)));
+            }
+            if rng.chance(20) {
+                parts.push(format!("queryParams: {{{}}}", query_match(rng)));
             }
             if rng.chance(15) {
                 parts.push("ignoreUriCase: true".into());
@@ -181,7 +194,15 @@ fn resources(net: &Net, rng: &mut Rng) -> String {
         ));
     }
     docs.push("apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: istio-system}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ['*.diff.test']\n".into());
-    for (k, host) in VS_HOSTS.iter().enumerate() {
+    // Half the configs add a wildcard VirtualService: Envoy picks the exact domain over the
+    // suffix wildcard, so only hosts without their own VirtualService reach it.
+    let wildcard = rng.chance(50);
+    let hosts: &[&str] = if wildcard {
+        &["h0.diff.test", "h1.diff.test", "'*.diff.test'"]
+    } else {
+        &VS_HOSTS
+    };
+    for (k, host) in hosts.iter().enumerate() {
         let mut http = String::new();
         for i in 0..2 + rng.below(5) {
             http.push_str(&rule(rng, i));
