@@ -33,6 +33,8 @@ pub struct Options {
     pub envoy_file: String,
     /// Keep paths as given (relative to where Envoy is started) instead of making them absolute.
     pub relative: bool,
+    /// `--native`: write the equivalent native Envoy configuration instead (no wasm filter).
+    pub native: bool,
 }
 
 /// Reads `include:` entries relative to the config file: a file, or a directory whose
@@ -424,6 +426,10 @@ pub fn write(o: &Options) -> Result<Vec<String>, String> {
         Some(d) => absolute(d),
         None => out.join("ecds"),
     };
+    if o.native {
+        crate::native::write(o, &prepared.table, &out)?;
+        return Ok(warnings);
+    }
     let cds_dir = cds_dir_for(&ecds_dir);
     for d in [&out, &ecds_dir, &cds_dir] {
         std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
@@ -480,7 +486,7 @@ fn default_wasm() -> PathBuf {
 /// Default location of the built filter, relative to the repository root.
 pub const DEFAULT_WASM: &str = "target/wasm32-wasip1/wasm-release/meshroute_filter.wasm";
 
-const USAGE: &str = "usage: meshroute bootstrap -c CONFIG -o DIR [--wasm PATH] [--listen IP:PORT] [--listener-port N] [--admin IP:PORT] [--runtime v8] [--failure-policy FAIL_RELOAD|FAIL_CLOSED] [--access-log FILE] [--ecds-only] [--ecds-dir DIR] [--envoy-file NAME] [--relative]";
+const USAGE: &str = "usage: meshroute bootstrap -c CONFIG -o DIR [--wasm PATH] [--listen IP:PORT] [--listener-port N] [--admin IP:PORT] [--runtime v8] [--failure-policy FAIL_RELOAD|FAIL_CLOSED] [--access-log FILE] [--ecds-only] [--ecds-dir DIR] [--envoy-file NAME] [--relative] [--native]";
 
 pub fn run(args: &[String]) -> i32 {
     let mut o = Options {
@@ -497,6 +503,7 @@ pub fn run(args: &[String]) -> i32 {
         ecds_dir: None,
         envoy_file: "envoy.yaml".into(),
         relative: false,
+        native: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -523,6 +530,10 @@ pub fn run(args: &[String]) -> i32 {
             "--access-log" => val(a).map(|v| o.access_log = Some(v.into())),
             "--ecds-dir" => val(a).map(|v| o.ecds_dir = Some(v.into())),
             "--envoy-file" => val(a).map(|v| o.envoy_file = v),
+            "--native" => {
+                o.native = true;
+                Ok(())
+            }
             "--relative" => {
                 o.relative = true;
                 Ok(())
@@ -564,7 +575,7 @@ pub fn run(args: &[String]) -> i32 {
     if !o.relative {
         o.wasm = absolute(&o.wasm);
     }
-    if !o.wasm.exists() {
+    if !o.wasm.exists() && !o.native {
         eprintln!(
             "meshroute bootstrap: filter {} not found; build it with `cargo build -p meshroute-filter --target wasm32-wasip1 --profile wasm-release`",
             o.wasm.display()
@@ -591,7 +602,12 @@ pub fn run(args: &[String]) -> i32 {
             };
             let ecds = ecds_dir.join("meshroute.yaml");
             let cds = cds_dir_for(&ecds_dir).join("clusters.yaml");
-            if o.ecds_only {
+            if o.native {
+                println!(
+                    "wrote {} (native Envoy config, no filter)",
+                    out.join(&o.envoy_file).display()
+                );
+            } else if o.ecds_only {
                 println!(
                     "wrote {} and {} (Envoy reloads them within a second)",
                     cds.display(),

@@ -13,6 +13,7 @@
 mod bootstrap;
 mod check;
 mod common;
+mod native;
 mod out;
 mod proxy_config;
 mod simulate;

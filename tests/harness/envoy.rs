@@ -25,6 +25,9 @@ pub struct EnvoyOptions {
     pub ready_timeout: Duration,
     /// `--failure-policy` for `meshroute bootstrap` (default: the bootstrap's FAIL_RELOAD).
     pub failure_policy: Option<String>,
+    /// `meshroute bootstrap --native`: the equivalent native Envoy configuration, no filter
+    /// (no ECDS file; `reload` and `set_plugin_config` do not apply).
+    pub native: bool,
 }
 
 impl EnvoyOptions {
@@ -39,7 +42,12 @@ impl EnvoyOptions {
             initial_plugin_config: None,
             ready_timeout: Duration::from_secs(30),
             failure_policy: None,
+            native: false,
         }
+    }
+    pub fn native(mut self, on: bool) -> Self {
+        self.native = on;
+        self
     }
     pub fn failure_policy(mut self, p: &str) -> Self {
         self.failure_policy = Some(p.to_string());
@@ -251,9 +259,12 @@ impl Envoy {
             self.opts.config.display().to_string(),
             "-o".into(),
             self.dir.path().join("bootstrap").display().to_string(),
-            "--wasm".into(),
-            self.bins.wasm.display().to_string(),
         ];
+        if self.opts.native {
+            args.push("--native".into());
+        } else {
+            args.extend(["--wasm".into(), self.bins.wasm.display().to_string()]);
+        }
         if let Some(p) = self.opts.listener_port {
             args.extend(["--listener-port".into(), p.to_string()]);
         }
@@ -302,6 +313,41 @@ impl Envoy {
     /// Waits until the log contains `needle`.
     pub fn wait_for_log(&self, needle: &str, timeout: Duration) -> bool {
         super::eventually(timeout, || self.log().contains(needle).then_some(())).is_some()
+    }
+
+    /// The process id of what the harness started (its process group leader).
+    pub fn pid(&self) -> Option<u32> {
+        self.proc.as_ref().map(Proc::pid)
+    }
+
+    /// Resident memory (KiB) of Envoy's whole process group (the `envoy` launcher may be a
+    /// wrapper that runs the real binary as a child), from `/proc/*/stat` and `/proc/*/status`.
+    pub fn rss_kib(&self) -> Option<u64> {
+        let pgid = self.pid()?;
+        let mut total = 0;
+        for e in std::fs::read_dir("/proc").ok()?.flatten() {
+            let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+                continue;
+            };
+            // pid (comm) state ppid pgrp …; comm may contain spaces, so split after ')'.
+            let Some((_, rest)) = stat.rsplit_once(')') else {
+                continue;
+            };
+            let pgrp = rest
+                .split_whitespace()
+                .nth(2)
+                .and_then(|x| x.parse::<u32>().ok());
+            if pgrp != Some(pgid) {
+                continue;
+            }
+            let status = std::fs::read_to_string(e.path().join("status")).unwrap_or_default();
+            total += status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+        Some(total)
     }
 
     pub fn is_running(&mut self) -> bool {
