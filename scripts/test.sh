@@ -10,7 +10,7 @@ step() { printf '\n==> %s\n' "$*"; }
 step "toolchain and tools"
 # rust-toolchain.toml pins the toolchain; make sure both wasm targets are there.
 installed=$(rustup target list --installed 2>/dev/null || true)
-for t in wasm32-wasip1 wasm32-unknown-unknown; do
+for t in wasm32-wasip1 wasm32-unknown-unknown x86_64-unknown-linux-musl; do
   grep -qx "$t" <<<"$installed" || rustup target add "$t"
 done
 if ! command -v envoy >/dev/null 2>&1; then
@@ -32,8 +32,23 @@ step "build: filter (wasm32-wasip1), validator core (wasm32-unknown-unknown), cl
 cargo build -p meshroute-filter --target wasm32-wasip1 --profile wasm-release
 wasm="$root/target/wasm32-wasip1/wasm-release/meshroute_filter.wasm"
 echo "filter: $wasm ($(stat -c %s "$wasm") bytes)"
+# A deliberately trapping filter for the failure-policy test (tests/tests/e2e_failure_policy.rs).
+cargo build -q -p meshroute-filter --target wasm32-wasip1 --profile wasm-release --features test-trap --target-dir target/trap
+export MESHROUTE_TRAP_WASM="$root/target/trap/wasm32-wasip1/wasm-release/meshroute_filter.wasm"
 cargo build -p meshroute-validator-web --target wasm32-unknown-unknown --release
 cargo build -p meshroute-cli -p demoapp
+# The static demoapp for the FROM scratch image of the docker-compose test (tests/tests/compose.rs).
+cargo build -q -p demoapp --release --target x86_64-unknown-linux-musl
+
+step "validator-web: the browser checker's page (wasm-bindgen-cli at the lockfile's version) and headless Chromium"
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+fi
+command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 \
+  || { echo "chromium/chromedriver are missing and could not be installed (the browser test needs them)"; exit 1; }
+bash validator-web/build.sh
 
 step "envoy --mode validate on every bootstrap in envoy-configs/"
 for b in envoy-configs/*.yaml; do
@@ -41,7 +56,9 @@ for b in envoy-configs/*.yaml; do
   envoy --mode validate -c "$b" --log-level error >/dev/null && echo "ok: $b"
 done
 
-step "tests: unit, scenario, conformance, CLI, end-to-end (real Envoy, real demoapp)"
+step "tests: unit, scenario, conformance, CLI, end-to-end (real Envoy, real demoapp), docker-compose"
+docker info >/dev/null 2>&1 && echo "docker: an engine answers; the docker-compose test (tests/tests/compose.rs) runs" \
+  || echo "docker: no engine answers; the docker-compose test will skip (the rest runs)"
 export MESHROUTE_WASM="$wasm" MESHROUTE_BIN="$root/target/debug/meshroute" DEMOAPP_BIN="$root/target/debug/demoapp"
 if command -v cargo-nextest >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast --success-output never --failure-output final
@@ -51,5 +68,8 @@ else
 fi
 # The conformance score, visible in the output (nextest hides passing tests' output).
 cargo test -q -p meshroute-tests --test conformance -- --nocapture 2>/dev/null | grep -E "conformance|recall" || true
+
+step "fuzz: every target for 60 s (skipped without cargo-fuzz and nightly)"
+bash fuzz/run-short.sh
 
 step "all tests passed"

@@ -382,9 +382,22 @@ pub fn write(o: &Options) -> Result<Vec<String>, String> {
         &LoadOptions::default(),
     ) {
         Err(diags) => {
+            let shown = |d: &meshroute_core::diag::Diagnostic| {
+                rejects(d) || d.severity == meshroute_core::diag::Severity::Error
+            };
+            // Locate the errors in the files they come from: the line numbers of the inlined
+            // copy (every `include:` file concatenated) mean nothing to the user.
+            let located = crate::common::read_config(&o.config.display().to_string())
+                .map(|(_, d)| d)
+                .unwrap_or_default();
+            let diags = if located.iter().any(rejects) {
+                located
+            } else {
+                diags
+            };
             let lines: Vec<String> = diags
                 .iter()
-                .filter(|d| rejects(d) || d.severity == meshroute_core::diag::Severity::Error)
+                .filter(|d| shown(d))
                 .map(|d| d.to_string())
                 .collect();
             return Err(format!(
@@ -577,7 +590,18 @@ pub fn run(args: &[String]) -> i32 {
             for w in warnings {
                 eprintln!("{w}");
             }
-            let out = absolute(&o.out);
+            let out = if o.relative {
+                o.out.clone()
+            } else {
+                absolute(&o.out)
+            };
+            let ecds_dir = match &o.ecds_dir {
+                Some(d) if o.relative => d.clone(),
+                Some(d) => absolute(d),
+                None => out.join("ecds"),
+            };
+            let ecds = ecds_dir.join("meshroute.yaml");
+            let cds = cds_dir_for(&ecds_dir).join("clusters.yaml");
             if o.native {
                 println!(
                     "wrote {} (native Envoy config, no filter)",
@@ -585,19 +609,19 @@ pub fn run(args: &[String]) -> i32 {
                 );
             } else if o.ecds_only {
                 println!(
-                    "wrote {} (Envoy reloads it within a second)",
-                    out.join("ecds/meshroute.yaml").display()
+                    "wrote {} and {} (Envoy reloads them within a second)",
+                    cds.display(),
+                    ecds.display()
                 );
             } else {
+                let boot = out.join(&o.envoy_file);
                 println!(
-                    "wrote {} and {}",
-                    out.join("envoy.yaml").display(),
-                    out.join("ecds/meshroute.yaml").display()
+                    "wrote {}, {} and {}",
+                    boot.display(),
+                    cds.display(),
+                    ecds.display()
                 );
-                println!(
-                    "run: envoy -c {} --concurrency 2",
-                    out.join("envoy.yaml").display()
-                );
+                println!("run: envoy -c {} --concurrency 2", boot.display());
             }
             0
         }

@@ -145,20 +145,11 @@ fn includes(text: &str) -> Vec<String> {
     }
 }
 
-/// Reads, parses, checks and compiles a meshroute config file, `include:` entries read from
-/// disk relative to it (as `meshroute bootstrap` inlines them). A config the filter would refuse
-/// ([`rejects`]: unparsable, unknown fields, Istio webhook errors) is printed and yields
-/// `Err(EXIT_CONFIG)`; other findings (analyzer errors such as IST0101, warnings, compile notes)
-/// go to stderr and the table is returned, so the simulation shows what the proxy would do.
-pub fn load_config(path: &str) -> Result<Loaded, i32> {
-    let fail = |msg: String| {
-        out::stderr(&format!("Error: {msg}"));
-        Err(EXIT_CONFIG)
-    };
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => return fail(format!("cannot read {path}: {e}")),
-    };
+/// Reads and parses a meshroute config file and its `include:` files, each under its own name
+/// (diagnostics point into the file they come from, not into an inlined copy), and checks the
+/// resources. `None` config when the file itself is unusable; `Err` for I/O problems.
+pub fn read_config(path: &str) -> Result<(Option<MeshConfig>, Vec<Diagnostic>), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
     let load = LoadOptions::default();
     let text = String::from_utf8_lossy(&bytes);
     let incs = includes(&text);
@@ -173,25 +164,41 @@ pub fn load_config(path: &str) -> Result<Loaded, i32> {
     };
     let (cfg, mut diags) = parse_config(path, &bytes, &load);
     let Some(mut config) = cfg else {
+        return Ok((None, diags));
+    };
+    let base = Path::new(path).parent().unwrap_or(Path::new("."));
+    let resolve = crate::bootstrap::resolver(base);
+    for inc in &incs {
+        let files = resolve(inc).map_err(|e| format!("{path}: include {inc:?}: {e}"))?;
+        for (name, b) in files {
+            diags.extend(config.resources.add_bytes(&name, &b, &load));
+        }
+    }
+    check_resources(&config.resources, &AnalyzeOptions::default(), &mut diags);
+    Ok((Some(config), diags))
+}
+
+/// Reads, parses, checks and compiles a meshroute config file, `include:` entries read from
+/// disk relative to it (as `meshroute bootstrap` inlines them). A config the filter would refuse
+/// ([`rejects`]: unparsable, unknown fields, Istio webhook errors) is printed and yields
+/// `Err(EXIT_CONFIG)`; other findings (analyzer errors such as IST0101, warnings, compile notes)
+/// go to stderr and the table is returned, so the simulation shows what the proxy would do.
+pub fn load_config(path: &str) -> Result<Loaded, i32> {
+    let fail = |msg: String| {
+        out::stderr(&format!("Error: {msg}"));
+        Err(EXIT_CONFIG)
+    };
+    let (cfg, mut diags) = match read_config(path) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let Some(config) = cfg else {
         diag::sort(&mut diags);
         print_diags(&diags);
         return fail(format!(
             "{path}: the config cannot be used; fix the errors above"
         ));
     };
-    let base = Path::new(path).parent().unwrap_or(Path::new("."));
-    let resolve = crate::bootstrap::resolver(base);
-    for inc in &incs {
-        match resolve(inc) {
-            Ok(files) => {
-                for (name, b) in files {
-                    diags.extend(config.resources.add_bytes(&name, &b, &load));
-                }
-            }
-            Err(e) => return fail(format!("{path}: include {inc:?}: {e}")),
-        }
-    }
-    check_resources(&config.resources, &AnalyzeOptions::default(), &mut diags);
     print_diags(&diags);
     let refused = diags.iter().filter(|d| rejects(d)).count();
     if refused > 0 {

@@ -270,7 +270,7 @@ fn meshroute_config_files_are_checked_on_their_resources() {
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(
         out.contains(
-            "(VirtualService default/vs <stdin>:10:27) Referenced host not found: \"nowhere\""
+            "(VirtualService default/vs <stdin>:10:29) Referenced host not found: \"nowhere\""
         ),
         "{out}"
     );

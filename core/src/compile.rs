@@ -1311,28 +1311,13 @@ fn fault_spec(f: &HttpFaultInjection) -> Option<FaultSpec> {
     Some(out)
 }
 
-/// gRPC status names → codes (google.golang.org/grpc/codes).
+/// gRPC status names → codes (google.golang.org/grpc/codes); the names are listed in code
+/// order.
 pub fn grpc_code(name: &str) -> Option<u32> {
-    const NAMES: [&str; 17] = [
-        "OK",
-        "CANCELLED",
-        "UNKNOWN",
-        "INVALID_ARGUMENT",
-        "DEADLINE_EXCEEDED",
-        "NOT_FOUND",
-        "ALREADY_EXISTS",
-        "PERMISSION_DENIED",
-        "RESOURCE_EXHAUSTED",
-        "FAILED_PRECONDITION",
-        "ABORTED",
-        "OUT_OF_RANGE",
-        "UNIMPLEMENTED",
-        "INTERNAL",
-        "UNAVAILABLE",
-        "DATA_LOSS",
-        "UNAUTHENTICATED",
-    ];
-    NAMES.iter().position(|n| *n == name).map(|i| i as u32)
+    crate::validate::common::GRPC_STATUS_NAMES
+        .iter()
+        .position(|n| *n == name)
+        .map(|i| i as u32)
 }
 
 fn cors_spec(c: &CorsPolicy) -> CorsSpec {
@@ -1817,17 +1802,25 @@ impl<'a> DrIndex<'a> {
 fn port_policy(policy: Option<&TrafficPolicy>, port: u32) -> Option<TrafficPolicy> {
     let p = policy?;
     let mut out = p.clone();
-    if let Some(pl) = p
+    apply_port_level(&mut out, p, port);
+    Some(out)
+}
+
+/// If `from` has a port-level entry for `port`, its four blocks replace `out`'s wholesale
+/// (absent blocks included). Returns whether there was one.
+fn apply_port_level(out: &mut TrafficPolicy, from: &TrafficPolicy, port: u32) -> bool {
+    let Some(pl) = from
         .port_level_settings
         .iter()
         .find(|pl| pl.port.as_ref().and_then(|x| x.number) == Some(i64::from(port)))
-    {
-        out.load_balancer = pl.load_balancer.clone();
-        out.connection_pool = pl.connection_pool.clone();
-        out.outlier_detection = pl.outlier_detection.clone();
-        out.tls = pl.tls.clone();
-    }
-    Some(out)
+    else {
+        return false;
+    };
+    out.load_balancer = pl.load_balancer.clone();
+    out.connection_pool = pl.connection_pool.clone();
+    out.outlier_detection = pl.outlier_detection.clone();
+    out.tls = pl.tls.clone();
+    true
 }
 
 /// `MergeSubsetTrafficPolicy`: subset blocks replace the DR's per block; a subset port-level
@@ -1839,15 +1832,7 @@ fn merge_subset_policy(
 ) -> Option<TrafficPolicy> {
     let Some(sp) = subset else { return base };
     let mut out = base.unwrap_or_default();
-    if let Some(pl) = sp
-        .port_level_settings
-        .iter()
-        .find(|pl| pl.port.as_ref().and_then(|x| x.number) == Some(i64::from(port)))
-    {
-        out.load_balancer = pl.load_balancer.clone();
-        out.connection_pool = pl.connection_pool.clone();
-        out.outlier_detection = pl.outlier_detection.clone();
-        out.tls = pl.tls.clone();
+    if apply_port_level(&mut out, sp, port) {
         return Some(out);
     }
     if sp.load_balancer.is_some() {

@@ -101,6 +101,29 @@ pub fn parse_config(
     opts: &LoadOptions,
 ) -> (Option<MeshConfig>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
+    // Refuse absurd sizes before parsing anything, with the message resources get: without this
+    // a 50 MB config file was parsed whole (seconds, and memory) before its `resources` string
+    // hit the limit.
+    if bytes.len() > opts.limits.max_bytes {
+        diags.push(Diagnostic {
+            code: codes::INPUT_LIMIT.to_string(),
+            severity: Severity::Error,
+            kind: String::new(),
+            namespace: String::new(),
+            name: String::new(),
+            path: String::new(),
+            file: name.to_string(),
+            line: 1,
+            column: 1,
+            column_utf16: 1,
+            message: format!(
+                "input is {} bytes, more than the limit of {} bytes; split it into smaller files",
+                bytes.len(),
+                opts.limits.max_bytes
+            ),
+        });
+        return (None, diags);
+    }
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(_) => {
@@ -226,17 +249,32 @@ pub fn parse_config(
             value: Value::Str(s),
             pos,
         }) => {
-            // A block scalar starts on the line after `resources: |`.
-            let offset = if text
-                .lines()
-                .nth(pos.line as usize - 1)
-                .is_some_and(|l| l.trim_end().ends_with(['|', '>', '-', '+']))
-            {
-                pos.line
-            } else {
-                pos.line.saturating_sub(1)
+            // A block scalar starts on the line after `resources: |`, indented: its text has
+            // that indentation removed, so columns move right by it (lines by the offset).
+            let lines: Vec<&str> = text.lines().collect();
+            let line_at = |n: u32| {
+                lines
+                    .get((n as usize).wrapping_sub(1))
+                    .copied()
+                    .unwrap_or("")
             };
-            diags.extend(cfg.resources.add_text_at(name, s, opts, offset));
+            let is_header = |l: &str| l.trim_end().ends_with(['|', '>', '-', '+']);
+            let indent_of =
+                |l: &str| u32::try_from(l.len() - l.trim_start_matches(' ').len()).unwrap_or(0);
+            let (offset, indent) = if is_header(line_at(pos.line)) {
+                let first = lines
+                    .iter()
+                    .skip(pos.line as usize)
+                    .find(|l| !l.trim().is_empty())
+                    .map_or(0, |l| indent_of(l));
+                (pos.line, first)
+            } else if pos.line > 1 && is_header(line_at(pos.line - 1)) {
+                // The parser placed the scalar on its first content line.
+                (pos.line - 1, indent_of(line_at(pos.line)))
+            } else {
+                (pos.line.saturating_sub(1), 0)
+            };
+            diags.extend(cfg.resources.add_block_at(name, s, opts, offset, indent));
         }
         Some(
             list @ Node {

@@ -282,11 +282,29 @@ impl Resources {
         opts: &LoadOptions,
         line_offset: u32,
     ) -> Vec<Diagnostic> {
+        self.add_block_at(name, text, opts, line_offset, 0)
+    }
+
+    /// As [`Resources::add_text_at`], for a YAML block scalar whose lines were indented by
+    /// `indent` spaces in the enclosing file: columns move right by it too.
+    pub fn add_block_at(
+        &mut self,
+        name: &str,
+        text: &str,
+        opts: &LoadOptions,
+        line_offset: u32,
+        indent: u32,
+    ) -> Vec<Diagnostic> {
         let mut diags = Vec::new();
-        let file_text = if line_offset > 0 {
-            // Keep positions meaningful for UTF-16 conversion: pad with empty lines.
+        let file_text = if line_offset > 0 || indent > 0 {
+            // Keep positions meaningful for UTF-16 conversion: pad with empty lines, and each
+            // line with the indentation it had.
+            let pad = " ".repeat(indent as usize);
             let mut t = "\n".repeat(line_offset as usize);
-            t.push_str(text);
+            for l in text.split_inclusive('\n') {
+                t.push_str(&pad);
+                t.push_str(l);
+            }
             t
         } else {
             text.to_string()
@@ -311,7 +329,7 @@ impl Resources {
             for e in &doc.errors {
                 let pos = Pos {
                     line: e.pos.line + line_offset,
-                    column: e.pos.column,
+                    column: e.pos.column + indent,
                 };
                 let code = if e.limit {
                     codes::INPUT_LIMIT
@@ -328,8 +346,8 @@ impl Resources {
                 diags.push(self.file_diag(file, pos, code, Severity::Error, msg));
             }
             if let Some(mut node) = doc.node {
-                if line_offset > 0 {
-                    shift_lines(&mut node, line_offset);
+                if line_offset > 0 || indent > 0 {
+                    shift_lines(&mut node, line_offset, indent);
                 }
                 self.add_object(file, node, opts, &mut diags);
             }
@@ -656,13 +674,15 @@ fn decode_meta(node: &Node, default_namespace: &str) -> Meta {
     }
 }
 
-fn shift_lines(node: &mut Node, by: u32) {
+fn shift_lines(node: &mut Node, by: u32, columns: u32) {
     node.pos.line += by;
+    node.pos.column += columns;
     match &mut node.value {
-        Value::Seq(items) => items.iter_mut().for_each(|n| shift_lines(n, by)),
+        Value::Seq(items) => items.iter_mut().for_each(|n| shift_lines(n, by, columns)),
         Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
             k.pos.line += by;
-            shift_lines(v, by);
+            k.pos.column += columns;
+            shift_lines(v, by, columns);
         }),
         _ => {}
     }

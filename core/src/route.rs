@@ -530,7 +530,9 @@ fn act<'t>(
             let di = pick_weighted(dests, rng);
             let dest = &dests[di];
             if dests.len() > 1 {
-                let total: u32 = dests.iter().map(|d| d.weight).sum();
+                // u64: weights are int32 each (Istio), so a few large ones overflow a u32 sum
+                // (found by fuzzing: a debug-build panic on three weights near i32::MAX).
+                let total: u64 = dests.iter().map(|d| u64::from(d.weight)).sum();
                 t.add(|| {
                     format!(
                         "weighted destinations: chose {} (weight {} of {total})",
@@ -886,7 +888,15 @@ fn hash_for(c: &Cluster, req: &Request) -> (Option<u64>, Option<String>) {
                     let part = part.trim_ascii();
                     if let Some(i) = part.iter().position(|&b| b == b'=') {
                         if &part[..i] == name.as_bytes() {
-                            return (Some(lb::hash_key(&part[i + 1..])), None);
+                            // Envoy `Http::Utility::parseCookieValue` (source/common/http/
+                            // utility.cc): "Cookie values may be wrapped in double quotes"
+                            // (RFC 6265 §4.1.1) — they are stripped before hashing, so the
+                            // quoted cookie Envoy generates hashes like its unquoted value.
+                            let mut v = &part[i + 1..];
+                            if v.len() >= 2 && v[0] == b'"' && v[v.len() - 1] == b'"' {
+                                v = &v[1..v.len() - 1];
+                            }
+                            return (Some(lb::hash_key(v)), None);
                         }
                     }
                 }

@@ -77,3 +77,20 @@ fn sidecar_compile_and_check_scale_linearly() {
     );
     assert!(kb / ks.max(1e-4) < 25.0, "check grows super-linearly");
 }
+
+/// `cargo test --release -p meshroute-core --test perf_smoke -- --ignored --nocapture`:
+/// one timing of compiling the 10,000-service mesh (the criterion bench has the statistics).
+#[test]
+#[ignore]
+fn compile_ten_thousand_services_once() {
+    let proxy = ProxyIdentity::gateway("istio-system", &[("istio", "ingressgateway")]);
+    let text = gen::mesh(10_000);
+    let (res, _) = load(&[("mesh.yaml", text.as_str())], &LoadOptions::default());
+    let t = std::time::Instant::now();
+    let (table, _) = compile(&res, &proxy);
+    println!(
+        "compile 10000 services: {:?} ({} clusters)",
+        t.elapsed(),
+        table.clusters.len()
+    );
+}

@@ -22,6 +22,14 @@ options:
   --quiet              no per-request access log
   -h, --help           show this help
 
+client modes (for FROM scratch images: no shell, no curl):
+  demoapp --probe URL  GET URL, exit 0 on 2xx/3xx, 1 otherwise (healthchecks)
+  demoapp --fetch URL [--proxy IP:PORT] [-H 'Name: value']... [--count N] [-i]
+                       [--timeout-ms N]
+                       curl-like GET: prints each body (-i: status line and
+                       headers too); --proxy sends it to an HTTP proxy such as
+                       a sidecar Envoy; exit 1 if any request failed or got >= 400
+
 /healthz and /admin/* are never delayed, failed or counted.
 ";
 
@@ -73,6 +81,8 @@ pub enum Command {
     Run(Config),
     /// Print [`USAGE`] and exit successfully.
     Help,
+    /// `--fetch URL` / `--probe URL`: act as an HTTP client.
+    Fetch(crate::client::FetchConfig),
 }
 
 /// Upper bound for configured latencies and `/delay/<ms>` (10 minutes).
@@ -102,7 +112,15 @@ where
     I: IntoIterator,
     I::Item: Into<OsString>,
 {
-    let mut args = args.into_iter().map(Into::into);
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    if args.iter().any(|a| {
+        let a = a.to_string_lossy();
+        let flag = a.split('=').next().unwrap_or_default();
+        flag == "--fetch" || flag == "--probe"
+    }) {
+        return parse_fetch_args(args);
+    }
+    let mut args = args.into_iter();
     let mut listen = None;
     let mut version = None;
     let mut name = None;
@@ -202,6 +220,97 @@ where
     Ok(Command::Run(config))
 }
 
+/// Arguments of the client modes (`--fetch URL`, `--probe URL`).
+fn parse_fetch_args(args: Vec<OsString>) -> Result<Command, String> {
+    use crate::client::{parse_url, FetchConfig};
+    let mut cfg: Option<FetchConfig> = None;
+    let mut proxy = None;
+    let mut headers = Vec::new();
+    let mut count = 1;
+    let mut include = false;
+    let mut timeout_ms = None;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let arg = arg
+            .into_string()
+            .map_err(|a| format!("argument is not valid UTF-8: {a:?}"))?;
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |flag: &str| -> Result<String, String> {
+            match &inline {
+                Some(v) => Ok(v.clone()),
+                None => args
+                    .next()
+                    .ok_or_else(|| format!("{flag} needs a value"))?
+                    .into_string()
+                    .map_err(|a| format!("{flag}: value is not valid UTF-8: {a:?}")),
+            }
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--fetch" | "--probe" => {
+                if cfg.is_some() {
+                    return Err("only one --fetch or --probe URL".into());
+                }
+                let url = value(&flag)?;
+                parse_url(&url)?;
+                let mut c = FetchConfig::new(&url);
+                c.probe = flag == "--probe";
+                if c.probe {
+                    c.timeout = std::time::Duration::from_secs(2);
+                }
+                cfg = Some(c);
+            }
+            "--proxy" => {
+                let v = value(&flag)?;
+                proxy = Some(
+                    v.parse::<SocketAddr>()
+                        .map_err(|e| format!("--proxy {v:?}: expected IP:PORT ({e})"))?,
+                );
+            }
+            "-H" | "--header" => {
+                let v = value(&flag)?;
+                match v.split_once(':') {
+                    Some((k, val))
+                        if !k.trim().is_empty() && !v.chars().any(|c| c == '\r' || c == '\n') =>
+                    {
+                        headers.push((k.trim().to_string(), val.trim().to_string()))
+                    }
+                    _ => return Err(format!("-H {v:?}: expected 'Name: value'")),
+                }
+            }
+            "--count" => {
+                let v = value(&flag)?;
+                count = v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=100_000).contains(n))
+                    .ok_or_else(|| format!("--count {v:?}: expected 1..=100000"))?;
+            }
+            "--timeout-ms" => {
+                let v = value(&flag)?;
+                timeout_ms =
+                    Some(parse_ms(&v).filter(|n| *n > 0).ok_or_else(|| {
+                        format!("--timeout-ms {v:?}: expected 1..={MAX_LATENCY_MS}")
+                    })?);
+            }
+            "-i" | "--include" => include = true,
+            other => return Err(format!("unknown argument {other:?} in client mode")),
+        }
+    }
+    let mut cfg = cfg.ok_or("--fetch URL or --probe URL is required")?;
+    cfg.proxy = proxy;
+    cfg.headers = headers;
+    cfg.count = count;
+    cfg.include = include;
+    if let Some(ms) = timeout_ms {
+        cfg.timeout = std::time::Duration::from_millis(ms);
+    }
+    Ok(Command::Fetch(cfg))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,7 +318,7 @@ mod tests {
     fn run(args: &[&str]) -> Result<Config, String> {
         match parse_args(args.iter().copied())? {
             Command::Run(c) => Ok(c),
-            Command::Help => Err("help".into()),
+            Command::Help | Command::Fetch(_) => Err("not a server".into()),
         }
     }
 
@@ -274,6 +383,42 @@ mod tests {
             assert!(run(bad).is_err(), "{bad:?}");
         }
         assert_eq!(parse_args(["--help"]).unwrap(), Command::Help);
+    }
+
+    #[test]
+    fn client_modes() {
+        let Command::Fetch(c) = parse_args([
+            "--fetch",
+            "http://demoappv10:8080/x",
+            "--proxy=127.0.0.1:15001",
+            "-H",
+            "Host: a.b",
+            "--count",
+            "3",
+            "-i",
+        ])
+        .unwrap() else {
+            panic!("not fetch")
+        };
+        assert_eq!(c.proxy, Some("127.0.0.1:15001".parse().unwrap()));
+        assert_eq!(c.headers, vec![("Host".to_string(), "a.b".to_string())]);
+        assert_eq!((c.count, c.include, c.probe), (3, true, false));
+        let Command::Fetch(c) = parse_args(["--probe", "http://127.0.0.1:8080/healthz"]).unwrap()
+        else {
+            panic!("not probe")
+        };
+        assert!(c.probe);
+        for bad in [
+            &["--fetch"][..],
+            &["--fetch", "ftp://x/"],
+            &["--fetch", "http://x/", "--count", "0"],
+            &["--fetch", "http://x/", "-H", "nocolon"],
+            &["--fetch", "http://x/", "--listen", "1.2.3.4:80"],
+            &["--fetch", "http://x/", "--probe", "http://y/"],
+            &["--fetch", "http://x/", "--proxy", "localhost"],
+        ] {
+            assert!(parse_args(bad.iter().copied()).is_err(), "{bad:?}");
+        }
     }
 
     #[cfg(unix)]

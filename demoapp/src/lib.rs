@@ -15,6 +15,7 @@
 //! and the connection is closed.
 
 pub mod app;
+pub mod client;
 pub mod config;
 pub mod http;
 pub mod json;

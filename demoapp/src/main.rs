@@ -10,6 +10,10 @@ use demoapp::{Command, Server};
 fn main() -> ExitCode {
     let config = match demoapp::parse_args(std::env::args_os().skip(1)) {
         Ok(Command::Run(config)) => config,
+        Ok(Command::Fetch(cfg)) => {
+            let code = demoapp::client::run(&cfg, &mut std::io::stdout(), &mut std::io::stderr());
+            return ExitCode::from(code);
+        }
         Ok(Command::Help) => {
             let _ = std::io::stdout().write_all(USAGE.as_bytes());
             return ExitCode::SUCCESS;

@@ -155,10 +155,12 @@ pub fn serve_connection(app: &App, stream: TcpStream, peer: SocketAddr) {
         });
         let keep_alive = head.keep_alive() && !resp.close;
         let bytes = resp.to_bytes(head.method == "HEAD", keep_alive, head.version);
+        // Logged before the answer is sent: a client that waits for each answer sees the log in
+        // the order of its requests, even when they use different connections (threads).
+        access_log(app, &head.method, &head.target, resp.status);
         if (&stream).write_all(&bytes).is_err() {
             return;
         }
-        access_log(app, &head.method, &head.target, resp.status);
         if !keep_alive {
             let _ = stream.shutdown(Shutdown::Write);
             return;

@@ -223,6 +223,10 @@ mod wasm {
                 return Action::Pause;
             };
             let headers = hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default();
+            #[cfg(feature = "test-trap")]
+            if headers.iter().any(|(k, _)| k == "x-meshroute-test-trap") {
+                panic!("deliberate trap (built with the test-trap feature)");
+            }
             let source = hostcalls::get_property(vec!["source", "address"])
                 .ok()
                 .flatten()
@@ -325,7 +329,15 @@ mod wasm {
                                     .and_then(|s| s.parse::<u16>().ok())
                             })
                             .unwrap_or(0);
+                    let ejections = |lb: &LbState| {
+                        lb.clusters
+                            .get(c as usize)
+                            .and_then(|st| st.outlier.get(i))
+                            .map_or(0, |h| h.times_ejected)
+                    };
+                    let mut ejected = false;
                     if let Ok(mut lb) = shared.lb.try_borrow_mut() {
+                        let before = ejections(&lb);
                         meshroute_core::route::record_response(
                             &shared.table,
                             &mut lb,
@@ -334,6 +346,16 @@ mod wasm {
                             status,
                             now_ms(),
                         );
+                        ejected = ejections(&lb) > before;
+                    }
+                    // This response got its endpoint ejected (on this worker).
+                    if ejected {
+                        if let Ok(mut m) = shared.metrics.try_borrow_mut() {
+                            m.inc("meshroute.outlier.ejections");
+                            if let Some(name) = &p.cluster {
+                                m.inc(&format!("meshroute.cluster.{name}.ejections"));
+                            }
+                        }
                     }
                 }
             }

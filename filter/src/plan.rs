@@ -62,6 +62,14 @@ pub const CONTROL_HEADERS: &[&str] = &[
     "x-envoy-fault-abort-request-percentage",
     "x-envoy-fault-abort-grpc-request",
     "x-envoy-fault-throughput-response",
+    // The router's other request controls (Envoy docs, router filter "HTTP header
+    // manipulation"): a client must not turn on hedging, change the timeout reply or the
+    // timeout Envoy assumes downstream.
+    "x-envoy-hedge-on-per-try-timeout",
+    "x-envoy-upstream-rq-timeout-alt-response",
+    "x-envoy-expected-rq-timeout-ms",
+    "x-envoy-upstream-stream-duration-ms",
+    "x-envoy-upstream-alt-stat-name",
 ];
 
 /// Debug response headers (config `debug: true`).

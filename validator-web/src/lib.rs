@@ -1,2 +1,760 @@
-//! Browser bindings of meshroute-core (filled by the validator-web issue).
-#![forbid(unsafe_code)]
+//! # meshroute-validator-web
+//!
+//! The engine of meshroute's browser config checker: `meshroute-core` — the same code the Envoy
+//! filter runs — behind four functions that take text and return JSON strings, so the page is a
+//! thin shell (the Ruff/Biome playground shape). Nothing leaves the browser.
+//!
+//! | function | returns |
+//! |---|---|
+//! | [`validate`]`(text)` | diagnostics (1-based line, UTF-16 column, code, severity, resource, field path, message) |
+//! | [`proxies`]`(text)` | the proxies the config implies: each Gateway selector as a gateway, each namespace with workloads as a sidecar |
+//! | [`tables`]`(text, proxy)` | `istioctl proxy-config` listeners/routes/clusters/endpoints for one proxy, plus a traffic graph |
+//! | [`simulate`]`(text, proxy, request)` | the routing decision for one request and its step-by-step trace |
+//!
+//! `text` is what a person would `kubectl apply` (multi-document YAML, JSON, `kind: List`), or a
+//! whole meshroute config file (`proxy:` + `resources:`). `proxy` is a JSON object
+//! `{"kind": "gateway"|"sidecar", "namespace": "...", "labels": {...}}` — an entry of
+//! [`proxies`] works as is — or an empty string for the default (the config file's proxy, else
+//! the first implied proxy).
+//!
+//! ```
+//! let seed = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs, namespace: default}\nspec:\n  hosts: [web]\n  http:\n  - route:\n    - destination: {host: nowhere}\n";
+//! let out: serde_json::Value = serde_json::from_str(&meshroute_validator_web::validate(seed)).unwrap();
+//! assert_eq!(out["diagnostics"][0]["code"], "IST0101");
+//! assert_eq!(out["diagnostics"][0]["line"], 8);
+//! ```
+//!
+//! The `#[wasm_bindgen]` exports (only on `wasm32`) are one-line wrappers of these functions, so
+//! everything is tested natively.
+#![deny(unsafe_code)]
+
+use meshroute_core::analyze::AnalyzeOptions;
+use meshroute_core::check::{check_resources, rejects};
+use meshroute_core::compile::compile;
+use meshroute_core::config::{parse_config, ProxyIdentity, ProxyKind};
+use meshroute_core::diag::{self, Diagnostic, Severity};
+use meshroute_core::lb::SplitMix64;
+use meshroute_core::node::Value as NodeValue;
+use meshroute_core::registry::labels_contain;
+use meshroute_core::resources::{LoadOptions, Resources};
+use meshroute_core::route::{decide, LbState, Request};
+use meshroute_core::table::{Action, ClusterRef, RouteTable};
+use meshroute_core::views;
+use meshroute_core::yaml::parse_documents;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// The file name diagnostics carry (the page has one editor).
+pub const INPUT_NAME: &str = "input.yaml";
+
+// ---------------------------------------------------------------------------------------------
+// The four functions (JSON strings in and out)
+
+/// Loads and checks `text`: `{"diagnostics": [...], "resources": N, "counts": {kind: n},
+/// "errors": N, "warnings": N, "infos": N, "rejected": bool, "config": bool}`.
+///
+/// `rejected` says the Kubernetes API server (or the filter) would refuse something: unparsable
+/// YAML, unknown fields, wrong types, Istio webhook errors. Analyzer errors such as IST0101 are
+/// reported but applied anyway, as with `istioctl analyze`.
+pub fn validate(text: &str) -> String {
+    to_json(&validate_value(text))
+}
+
+/// The proxies `text` implies, for a picker: `[{"kind", "namespace", "labels", "name",
+/// "source"}]`. Never empty: without workloads it offers a sidecar in `default`.
+pub fn proxies(text: &str) -> String {
+    to_json(&proxies_value(text))
+}
+
+/// The four `istioctl proxy-config` views for one proxy, plus `graph` (listener → virtual hosts
+/// → routes → weighted clusters) and the compile diagnostics; `{"error"}` for a bad `proxy`.
+pub fn tables(text: &str, proxy: &str) -> String {
+    to_json(&tables_value(text, proxy))
+}
+
+/// Routes one request: `request` is `{"url", "method"?, "headers"?, "sourceIp"?,
+/// "listenerPort"?, "seed"?}` (headers as `[{"name","value"}]`, `{"name": "value"}`, `[[name,
+/// value]]` or `"Name: value"` lines). Returns the decision (virtual host, VirtualService,
+/// route, cluster, endpoint or local reply, rewrites) with its trace; `{"error"}` for bad input.
+pub fn simulate(text: &str, proxy: &str, request: &str) -> String {
+    to_json(&simulate_value(text, proxy, request))
+}
+
+fn to_json(v: &Value) -> String {
+    serde_json::to_string(v).unwrap_or_else(|e| format!("{{\"error\":\"serialize: {e}\"}}"))
+}
+
+fn error(msg: impl Into<String>) -> Value {
+    json!({ "error": msg.into() })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input: plain resources or a meshroute config file
+
+/// What the editor holds, loaded.
+struct Loaded {
+    res: Resources,
+    diags: Vec<Diagnostic>,
+    /// Set when the text is a meshroute config file.
+    config: Option<ConfigPart>,
+}
+
+struct ConfigPart {
+    /// None when the config file itself is unusable (its diagnostics say why).
+    proxy: Option<ProxyIdentity>,
+    listener_port: Option<u32>,
+}
+
+/// Whether the text is a meshroute config file rather than Kubernetes objects: its first
+/// document is a mapping with `resources` and no `kind`. Cheap pre-check first so that plain
+/// resources are parsed once.
+fn is_config_file(text: &str) -> bool {
+    let hint = text.trim_start().starts_with('{')
+        || text.lines().any(|l| {
+            let l = l.trim_start_matches(['"', '\'']);
+            l.starts_with("resources") || l.starts_with("proxy")
+        });
+    if !hint {
+        return false;
+    }
+    let opts = LoadOptions::default();
+    parse_documents(text, &opts.limits)
+        .into_iter()
+        .find_map(|d| d.node)
+        .is_some_and(|n| match &n.value {
+            NodeValue::Map(_) => n.get("resources").is_some() && n.get("kind").is_none(),
+            _ => false,
+        })
+}
+
+fn load(text: &str, check: bool) -> Loaded {
+    let opts = LoadOptions::default();
+    let (res, mut diags, config) = if is_config_file(text) {
+        let (cfg, diags) = parse_config(INPUT_NAME, text.as_bytes(), &opts);
+        match cfg {
+            Some(c) => (
+                c.resources,
+                diags,
+                Some(ConfigPart {
+                    proxy: Some(c.proxy),
+                    listener_port: c.listener_port,
+                }),
+            ),
+            None => (
+                Resources::default(),
+                diags,
+                Some(ConfigPart {
+                    proxy: None,
+                    listener_port: None,
+                }),
+            ),
+        }
+    } else {
+        let mut res = Resources::default();
+        let diags = res.add_text(INPUT_NAME, text, &opts);
+        (res, diags, None)
+    };
+    if check {
+        check_resources(&res, &AnalyzeOptions::default(), &mut diags);
+    } else {
+        diag::sort(&mut diags);
+    }
+    Loaded { res, diags, config }
+}
+
+// ---------------------------------------------------------------------------------------------
+// validate
+
+fn validate_value(text: &str) -> Value {
+    let l = load(text, true);
+    let count = |s: Severity| l.diags.iter().filter(|d| d.severity == s).count();
+    let r = &l.res;
+    let mut counts = BTreeMap::new();
+    for (k, n) in [
+        ("Gateway", r.gateways.len()),
+        ("VirtualService", r.virtual_services.len()),
+        ("DestinationRule", r.destination_rules.len()),
+        ("ServiceEntry", r.service_entries.len()),
+        ("WorkloadEntry", r.workload_entries.len()),
+        ("Service", r.services.len()),
+        ("Pod", r.pods.len()),
+        ("Node", r.nodes.len()),
+    ] {
+        if n > 0 {
+            counts.insert(k, n);
+        }
+    }
+    json!({
+        "diagnostics": l.diags,
+        "resources": r.len(),
+        "counts": counts,
+        "errors": count(Severity::Error),
+        "warnings": count(Severity::Warning),
+        "infos": count(Severity::Info),
+        "rejected": l.diags.iter().any(rejects),
+        "config": l.config.is_some(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// proxies
+
+/// One entry of the proxy picker. Serializes to the `proxy` argument shape (plus display
+/// fields, which [`parse_proxy`] ignores).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+struct ProxyEntry {
+    kind: ProxyKind,
+    namespace: String,
+    labels: BTreeMap<String, String>,
+    /// `gateway istio-system {istio=ingressgateway}`.
+    name: String,
+    /// Why it is offered: `Gateway istio-system/gw (pod istio-system/gw-1)`, `3 pods`, ….
+    source: String,
+}
+
+fn entry(p: ProxyIdentity, source: String) -> ProxyEntry {
+    let labels: Vec<String> = p.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let kind = match p.kind {
+        ProxyKind::Gateway => "gateway",
+        ProxyKind::Sidecar => "sidecar",
+    };
+    let name = if labels.is_empty() {
+        format!("{kind} {}", p.namespace)
+    } else {
+        format!("{kind} {} {{{}}}", p.namespace, labels.join(","))
+    };
+    ProxyEntry {
+        kind: p.kind,
+        namespace: p.namespace,
+        labels: p.labels,
+        name,
+        source,
+    }
+}
+
+fn implied_proxies(l: &Loaded) -> Vec<ProxyEntry> {
+    let res = &l.res;
+    let mut out: Vec<ProxyEntry> = Vec::new();
+    let push = |e: ProxyEntry, out: &mut Vec<ProxyEntry>| {
+        if !out
+            .iter()
+            .any(|o| o.kind == e.kind && o.namespace == e.namespace && o.labels == e.labels)
+        {
+            out.push(e);
+        }
+    };
+    if let Some(p) = l.config.as_ref().and_then(|c| c.proxy.clone()) {
+        push(entry(p, "the config file's proxy".into()), &mut out);
+    }
+    // A Gateway selects gateway pods by label, in any namespace (Istio's default,
+    // PILOT_SCOPE_GATEWAY_TO_NAMESPACE=false). The proxy takes the first matching pod's
+    // namespace and labels (the gateway's Service selects on those); without a pod, the
+    // Gateway's namespace and its selector.
+    let mut gateway_pods = vec![false; res.pods.len()];
+    for g in &res.gateways {
+        let sel = &g.spec.selector;
+        let mut first = None;
+        for (i, p) in res.pods.iter().enumerate() {
+            if !sel.is_empty() && labels_contain(&p.meta.labels, sel) {
+                gateway_pods[i] = true;
+                first.get_or_insert(i);
+            }
+        }
+        let gid = format!("Gateway {}/{}", g.meta.namespace, g.meta.name);
+        let e = match first {
+            Some(i) => {
+                let p = &res.pods[i];
+                entry(
+                    ProxyIdentity {
+                        kind: ProxyKind::Gateway,
+                        namespace: p.meta.namespace.clone(),
+                        labels: p.meta.labels.clone(),
+                    },
+                    format!("{gid} (pod {}/{})", p.meta.namespace, p.meta.name),
+                )
+            }
+            None => entry(
+                ProxyIdentity {
+                    kind: ProxyKind::Gateway,
+                    namespace: g.meta.namespace.clone(),
+                    labels: sel.clone(),
+                },
+                format!("{gid} (no pod matches its selector)"),
+            ),
+        };
+        push(e, &mut out);
+    }
+    // Each namespace with workloads (pods that are not gateways, WorkloadEntries) has sidecars.
+    let mut namespaces: Vec<(String, usize, usize)> = Vec::new();
+    let mut bump = |ns: &str, pod: bool| match namespaces.iter_mut().find(|(n, _, _)| n == ns) {
+        Some(e) => {
+            if pod {
+                e.1 += 1
+            } else {
+                e.2 += 1
+            }
+        }
+        None => namespaces.push((ns.to_string(), pod as usize, !pod as usize)),
+    };
+    for (i, p) in res.pods.iter().enumerate() {
+        if !gateway_pods[i] {
+            bump(&p.meta.namespace, true);
+        }
+    }
+    for w in &res.workload_entries {
+        bump(&w.meta.namespace, false);
+    }
+    for (ns, pods, wes) in namespaces {
+        let mut what = Vec::new();
+        if pods > 0 {
+            what.push(format!("{pods} pod{}", if pods == 1 { "" } else { "s" }));
+        }
+        if wes > 0 {
+            what.push(format!(
+                "{wes} WorkloadEntr{}",
+                if wes == 1 { "y" } else { "ies" }
+            ));
+        }
+        push(
+            entry(
+                ProxyIdentity::sidecar(&ns, &[]),
+                format!("workloads in {ns}: {}", what.join(", ")),
+            ),
+            &mut out,
+        );
+    }
+    if out.is_empty() {
+        push(
+            entry(
+                ProxyIdentity::sidecar("default", &[]),
+                "no workloads: a sidecar in default".into(),
+            ),
+            &mut out,
+        );
+    }
+    out
+}
+
+fn proxies_value(text: &str) -> Value {
+    json!(implied_proxies(&load(text, false)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// tables
+
+/// Parses the `proxy` argument; empty (or `null`) picks the default proxy.
+fn parse_proxy(proxy: &str, l: &Loaded) -> Result<ProxyIdentity, String> {
+    let v: Value = if proxy.trim().is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(proxy).map_err(|e| format!("proxy is not JSON: {e}"))?
+    };
+    if v.is_null() {
+        let e = implied_proxies(l).into_iter().next();
+        return Ok(match e {
+            Some(e) => ProxyIdentity {
+                kind: e.kind,
+                namespace: e.namespace,
+                labels: e.labels,
+            },
+            None => ProxyIdentity::sidecar("default", &[]),
+        });
+    }
+    let Value::Object(m) = v else {
+        return Err("proxy must be a JSON object {kind, namespace, labels}".into());
+    };
+    let kind = match m.get("kind").and_then(Value::as_str) {
+        None | Some("gateway") => ProxyKind::Gateway,
+        Some("sidecar") => ProxyKind::Sidecar,
+        Some(k) => return Err(format!("proxy.kind must be gateway or sidecar, got {k:?}")),
+    };
+    let namespace = match m.get("namespace") {
+        None | Some(Value::Null) => "default".to_string(),
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        Some(other) => {
+            return Err(format!(
+                "proxy.namespace must be a non-empty string, got {other}"
+            ))
+        }
+    };
+    let mut labels = BTreeMap::new();
+    match m.get("labels") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(lm)) => {
+            for (k, v) in lm {
+                let Some(v) = v.as_str() else {
+                    return Err(format!("proxy.labels.{k} must be a string"));
+                };
+                labels.insert(k.clone(), v.to_string());
+            }
+        }
+        Some(_) => return Err("proxy.labels must be an object of strings".into()),
+    }
+    Ok(ProxyIdentity {
+        kind,
+        namespace,
+        labels,
+    })
+}
+
+/// Listener → virtual hosts → routes → weighted destinations, for the traffic picture.
+fn graph(t: &RouteTable) -> Value {
+    let listeners: Vec<Value> = t
+        .listeners
+        .iter()
+        .map(|l| {
+            let rc = &t.route_configs[l.route_config];
+            let vhosts: Vec<Value> = rc
+                .virtual_hosts
+                .iter()
+                .map(|vh| {
+                    let routes: Vec<Value> = vh
+                        .routes
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| {
+                            let (kind, label, dests) = match &r.action {
+                                Action::Forward(ds) => (
+                                    "forward",
+                                    String::new(),
+                                    ds.iter()
+                                        .map(|d| {
+                                            json!({
+                                                "cluster": d.cluster_name,
+                                                "weight": d.weight,
+                                                "missing": matches!(d.cluster, ClusterRef::Missing(_)),
+                                            })
+                                        })
+                                        .collect::<Vec<_>>(),
+                                ),
+                                Action::Redirect(rd) => {
+                                    ("redirect", format!("redirect {}", rd.code), Vec::new())
+                                }
+                                Action::DirectResponse { status, .. } => {
+                                    ("direct", format!("direct response {status}"), Vec::new())
+                                }
+                                Action::Passthrough => {
+                                    ("passthrough", "PassthroughCluster".into(), Vec::new())
+                                }
+                            };
+                            json!({
+                                "index": i,
+                                "name": r.name,
+                                "match": r.matcher.describe(),
+                                "virtualService": r.virtual_service,
+                                "kind": kind,
+                                "label": label,
+                                "destinations": dests,
+                            })
+                        })
+                        .collect();
+                    json!({
+                        "name": vh.name,
+                        "domains": vh.domains,
+                        "requireTls": vh.require_tls,
+                        "routes": routes,
+                    })
+                })
+                .collect();
+            json!({
+                "name": l.name,
+                "port": l.port,
+                "serverPorts": l.server_ports,
+                "routeConfig": rc.name,
+                "virtualHosts": vhosts,
+            })
+        })
+        .collect();
+    json!({ "listeners": listeners, "missingClusters": t.missing_clusters })
+}
+
+fn tables_value(text: &str, proxy: &str) -> Value {
+    let l = load(text, false);
+    let p = match parse_proxy(proxy, &l) {
+        Ok(p) => p,
+        Err(e) => return error(e),
+    };
+    let (table, mut diags) = compile(&l.res, &p);
+    diag::sort(&mut diags);
+    let mut v = views::tables_json(&table);
+    if let Value::Object(m) = &mut v {
+        m.insert("graph".into(), graph(&table));
+        m.insert("diagnostics".into(), json!(diags));
+    }
+    v
+}
+
+// ---------------------------------------------------------------------------------------------
+// simulate
+
+/// A URL split the way the simulator needs it.
+#[derive(Debug, PartialEq)]
+struct Url {
+    scheme: String,
+    /// `host[:port]` as sent in `:authority`.
+    authority: String,
+    port: Option<u32>,
+    /// Path and query, `/` when absent.
+    path: String,
+}
+
+/// `http://host[:port]/path?query`; a missing scheme means `http`; userinfo and fragment are
+/// dropped, as a client would.
+fn parse_url(s: &str) -> Result<Url, String> {
+    let s = s.trim();
+    let (scheme, rest) = match s.split_once("://") {
+        Some((sc, r)) => (sc.to_ascii_lowercase(), r),
+        None => ("http".to_string(), s),
+    };
+    if scheme != "http" && scheme != "https" {
+        return Err(format!("URL scheme must be http or https, got {scheme:?}"));
+    }
+    let rest = rest.split('#').next().unwrap_or("");
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (auth, path) = rest.split_at(end);
+    let auth = auth.rsplit('@').next().unwrap_or("");
+    if auth.is_empty() {
+        return Err(format!("URL {s:?} has no host"));
+    }
+    let port_str = if auth.starts_with('[') {
+        auth.split_once("]:").map(|(_, p)| p)
+    } else {
+        auth.rsplit_once(':').map(|(_, p)| p)
+    };
+    let port = match port_str {
+        None => None,
+        Some(p) => Some(
+            p.parse::<u32>()
+                .ok()
+                .filter(|p| (1..=65535).contains(p))
+                .ok_or_else(|| format!("URL port must be 1-65535, got {p:?}"))?,
+        ),
+    };
+    let path = if path.is_empty() {
+        "/".to_string()
+    } else if path.starts_with('?') {
+        format!("/{path}")
+    } else {
+        path.to_string()
+    };
+    Ok(Url {
+        scheme,
+        authority: auth.to_string(),
+        port,
+        path,
+    })
+}
+
+/// Headers in any of the accepted shapes, as lower-case `(name, value)` pairs.
+fn parse_headers(v: Option<&Value>) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    let mut add = |k: &str, v: &str| -> Result<(), String> {
+        let k = k.trim();
+        if k.is_empty() {
+            return Err("a header has an empty name".into());
+        }
+        out.push((k.to_ascii_lowercase(), v.trim().to_string()));
+        Ok(())
+    };
+    match v {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) => {
+            for line in s.lines().filter(|l| !l.trim().is_empty()) {
+                // `:authority: x` keeps its leading colon.
+                let split = if let Some(rest) = line.trim_start().strip_prefix(':') {
+                    rest.split_once(':').map(|(k, v)| (format!(":{k}"), v))
+                } else {
+                    line.split_once(':').map(|(k, v)| (k.to_string(), v))
+                };
+                let Some((k, v)) = split else {
+                    return Err(format!("header line {line:?} is not `Name: value`"));
+                };
+                add(&k, v)?;
+            }
+        }
+        Some(Value::Object(m)) => {
+            for (k, v) in m {
+                add(k, v.as_str().ok_or("header values must be strings")?)?;
+            }
+        }
+        Some(Value::Array(items)) => {
+            for it in items {
+                match it {
+                    Value::Object(o) => add(
+                        o.get("name").and_then(Value::as_str).unwrap_or(""),
+                        o.get("value").and_then(Value::as_str).unwrap_or(""),
+                    )?,
+                    Value::Array(p) if p.len() == 2 => add(
+                        p[0].as_str().unwrap_or(""),
+                        p[1].as_str().ok_or("header values must be strings")?,
+                    )?,
+                    _ => return Err("headers must be {name, value} objects or pairs".into()),
+                }
+            }
+        }
+        Some(_) => return Err("headers must be a list, an object or `Name: value` lines".into()),
+    }
+    Ok(out)
+}
+
+/// The listener port a request for `url` arrives on (as `meshroute simulate` chooses it): a
+/// sidecar routes by the URL's port; a gateway by the listener serving the URL's port (the
+/// Service port maps to the targetPort Envoy listens on), else the only listener.
+fn listener_port(
+    t: &RouteTable,
+    explicit: Option<u32>,
+    config: Option<u32>,
+    url: &Url,
+) -> Result<u32, String> {
+    if t.proxy.kind == ProxyKind::Sidecar {
+        return Ok(url.port.unwrap_or(80));
+    }
+    if let Some(p) = explicit.or(config) {
+        return Ok(p);
+    }
+    let url_port = url
+        .port
+        .unwrap_or(if url.scheme == "https" { 443 } else { 80 });
+    if let Some(l) = t
+        .listeners
+        .iter()
+        .find(|l| l.server_ports.contains(&url_port))
+        .or_else(|| t.listeners.iter().find(|l| l.port == url_port))
+    {
+        return Ok(l.port);
+    }
+    match t.listeners.as_slice() {
+        [only] => Ok(only.port),
+        [] => Err("this proxy has no listeners: no Gateway selects it".into()),
+        many => Err(format!(
+            "no listener serves port {url_port}; set listenerPort to one of {}",
+            many.iter()
+                .map(|l| l.port.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+fn simulate_value(text: &str, proxy: &str, request: &str) -> Value {
+    let l = load(text, false);
+    let p = match parse_proxy(proxy, &l) {
+        Ok(p) => p,
+        Err(e) => return error(e),
+    };
+    let rq: Value = match serde_json::from_str(request) {
+        Ok(v @ Value::Object(_)) => v,
+        Ok(_) => return error("request must be a JSON object {url, method, headers, sourceIp}"),
+        Err(e) => return error(format!("request is not JSON: {e}")),
+    };
+    let url = match rq.get("url").and_then(Value::as_str).map(parse_url) {
+        Some(Ok(u)) => u,
+        Some(Err(e)) => return error(e),
+        None => return error("request.url is required"),
+    };
+    let method = rq
+        .get("method")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .unwrap_or("GET")
+        .to_ascii_uppercase();
+    let headers = match parse_headers(rq.get("headers")) {
+        Ok(h) => h,
+        Err(e) => return error(e),
+    };
+    let source_ip = match rq.get("sourceIp").and_then(Value::as_str).map(str::trim) {
+        None | Some("") => None,
+        Some(s) => match s.parse::<IpAddr>() {
+            Ok(ip) => Some(ip),
+            Err(_) => return error(format!("sourceIp must be an IP address, got {s:?}")),
+        },
+    };
+    let explicit_port = match rq.get("listenerPort") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_u64().filter(|p| (1..=65535).contains(p)) {
+            Some(p) => Some(p as u32),
+            None => return error("listenerPort must be a port number 1-65535"),
+        },
+    };
+    let seed = rq.get("seed").and_then(Value::as_u64).unwrap_or(0);
+
+    let (table, _) = compile(&l.res, &p);
+    let config_port = l.config.as_ref().and_then(|c| c.listener_port);
+    let port = match listener_port(&table, explicit_port, config_port, &url) {
+        Ok(p) => p,
+        Err(e) => return error(e),
+    };
+    // A `Host` header replaces the URL's authority, as with curl.
+    let mut authority = url.authority.clone();
+    let mut hdrs: Vec<(&[u8], &[u8])> = Vec::new();
+    for (k, v) in &headers {
+        if k == "host" || k == ":authority" {
+            authority = v.clone();
+        } else {
+            hdrs.push((k.as_bytes(), v.as_bytes()));
+        }
+    }
+    let req = Request {
+        listener_port: port,
+        authority: authority.as_bytes(),
+        path: url.path.as_bytes(),
+        method: method.as_bytes(),
+        scheme: url.scheme.as_bytes(),
+        headers: &hdrs,
+        source_ip,
+    };
+    let mut state = LbState::for_table(&table);
+    let mut rng = SplitMix64(seed);
+    let d = decide(&table, &req, &mut state, 0, &mut rng, true);
+    let mut v = views::decision_json_for(&d, &table, &req);
+    if let Value::Object(m) = &mut v {
+        m.insert("routeIndex".into(), json!(d.route_index));
+        m.insert("proxy".into(), json!(table.proxy));
+    }
+    v
+}
+
+// ---------------------------------------------------------------------------------------------
+// wasm-bindgen exports
+
+#[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)] // wasm-bindgen's generated glue
+mod wasm {
+    use wasm_bindgen::prelude::*;
+
+    /// Diagnostics of `text` (resources or a meshroute config file), as a JSON string.
+    #[wasm_bindgen(js_name = validate)]
+    pub fn validate(text: &str) -> String {
+        super::validate(text)
+    }
+
+    /// The proxies `text` implies, as a JSON string.
+    #[wasm_bindgen(js_name = proxies)]
+    pub fn proxies(text: &str) -> String {
+        super::proxies(text)
+    }
+
+    /// The proxy-config tables for `proxy` (JSON, or "" for the default), as a JSON string.
+    #[wasm_bindgen(js_name = tables)]
+    pub fn tables(text: &str, proxy: &str) -> String {
+        super::tables(text, proxy)
+    }
+
+    /// The routing decision for `request` (JSON) on `proxy`, as a JSON string.
+    #[wasm_bindgen(js_name = simulate)]
+    pub fn simulate(text: &str, proxy: &str, request: &str) -> String {
+        super::simulate(text, proxy, request)
+    }
+
+    /// The meshroute version the module was built from.
+    #[wasm_bindgen(js_name = version)]
+    pub fn version() -> String {
+        env!("CARGO_PKG_VERSION").to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests;

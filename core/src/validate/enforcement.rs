@@ -122,43 +122,19 @@ fn parse(pattern: &str) -> Option<(&str, Vec<String>, Cond)> {
 }
 
 fn segments(path: &str) -> Vec<Pat> {
-    // Brackets may contain dots (`[@request.auth.claims*]`).
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut chars = path.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '.' => {
-                if !cur.is_empty() {
-                    out.push(Pat::Field(std::mem::take(&mut cur)));
-                }
-            }
-            '[' => {
-                if !cur.is_empty() {
-                    out.push(Pat::Field(std::mem::take(&mut cur)));
-                }
-                let mut inner = String::new();
-                for c in chars.by_ref() {
-                    if c == ']' {
-                        break;
-                    }
-                    inner.push(c);
-                }
-                if inner == "*" {
-                    out.push(Pat::AnyIndexOrKey);
-                } else if let Some(p) = inner.strip_suffix('*') {
-                    out.push(Pat::KeyPrefix(p.to_ascii_lowercase()));
-                } else {
-                    out.push(Pat::Field(inner));
-                }
-            }
-            _ => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        out.push(Pat::Field(cur));
-    }
-    out
+    // The diagnostics' own path syntax (brackets may hold dots: `[@request.auth.claims*]`),
+    // with `[*]` and `[prefix*]` as wildcards.
+    crate::node::parse_path(path)
+        .into_iter()
+        .map(|seg| match seg {
+            crate::node::Seg::Field(f) if f == "*" => Pat::AnyIndexOrKey,
+            crate::node::Seg::Field(f) => match f.strip_suffix('*') {
+                Some(p) => Pat::KeyPrefix(p.to_ascii_lowercase()),
+                None => Pat::Field(f),
+            },
+            crate::node::Seg::Index(i) => Pat::Field(i.to_string()),
+        })
+        .collect()
 }
 
 fn is_empty(n: &Node) -> bool {

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Compiles the meshroute configs for docker-compose.yml into the run directory that compose
+# mounts read-only at /etc/meshroute (default target/docker, or $MESHROUTE_RUN_DIR):
+#   gateway.yaml, sidecar.yaml            Envoy bootstraps (written once; Envoy reads them at start)
+#   gateway/ecds/meshroute.yaml, gateway/cds/clusters.yaml   the gateway filter's config
+#   sidecar/ecds/meshroute.yaml, sidecar/cds/clusters.yaml   the sleep sidecar filter's config
+#   meshroute_filter.wasm                 the filter
+# Every path inside is relative to /etc/meshroute (the containers' working directory).
+# The files are replaced atomically; running Envoys pick them up within a second, without a
+# restart. A config with errors is refused here, and the running one keeps serving.
+#
+#   bash docker/reload.sh [CONFIG_DIR]      # default examples/docker (gateway.yaml, sidecar.yaml)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
+config_dir=$(cd "${1:-$root/examples/docker}" && pwd)
+run_dir=${MESHROUTE_RUN_DIR:-$root/target/docker}
+case $run_dir in /*) ;; *) run_dir="$root/$run_dir" ;; esac
+meshroute=${MESHROUTE_BIN:-$target/debug/meshroute}
+[ -x "$meshroute" ] || meshroute=$(command -v meshroute || true)
+if [ -z "$meshroute" ]; then
+  echo "reload.sh: no meshroute binary; build it: cargo build -p meshroute-cli" >&2
+  exit 2
+fi
+wasm=$target/wasm32-wasip1/wasm-release/meshroute_filter.wasm
+mkdir -p "$run_dir"
+# The wasm is copied (temp file + rename): a running Envoy reads it again on each config update.
+if ! cmp -s "$wasm" "$run_dir/meshroute_filter.wasm" 2>/dev/null; then
+  cp "$wasm" "$run_dir/.meshroute_filter.wasm.tmp"
+  mv "$run_dir/.meshroute_filter.wasm.tmp" "$run_dir/meshroute_filter.wasm"
+fi
+cd "$run_dir"
+compile() { # name listen admin config
+  local only=()
+  [ -f "$1.yaml" ] && only=(--ecds-only)
+  "$meshroute" bootstrap -c "$config_dir/$1.yaml" -o . --relative "${only[@]}" \
+    --envoy-file "$1.yaml" --ecds-dir "$1/ecds" --wasm meshroute_filter.wasm \
+    --listen "$2" --admin "$3" --access-log /dev/stdout >/dev/null
+  echo "$1: $run_dir/$1/ecds/meshroute.yaml"
+}
+compile gateway 0.0.0.0:8080 0.0.0.0:15000
+compile sidecar 127.0.0.1:15001 127.0.0.1:15000
+chmod -R a+rX "$run_dir"

@@ -1,0 +1,640 @@
+//! `docker-compose.yml` on the real Docker engine (issue 7): the images are built locally
+//! (`docker/build-images.sh`: FROM scratch, nothing pulled), the whole topology comes up healthy,
+//! and every behaviour the issue lists is checked through the published gateway port and the
+//! `sleep` container's sidecar. Without a Docker engine the test says so in one line and passes.
+//!
+//! Self-contained on purpose (std + serde_json only): other harness code lives in tests/lib.rs.
+//! The project is named `mrcompose<pid>`; its containers, network and volumes are removed on
+//! every exit path (a Drop guard), and the test checks that `down` leaves nothing behind.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const ENVOY_IMAGE: &str = "meshroute/envoy:1.40-local";
+const DEMOAPP_IMAGE: &str = "meshroute/demoapp:local";
+const SEED_HOST: &str = "demoappv10.magedu.com";
+const V10_IPS: [&str; 3] = ["172.28.0.31", "172.28.0.32", "172.28.0.33"];
+const V11_IPS: [&str; 2] = ["172.28.0.41", "172.28.0.42"];
+const SERVICES: [&str; 8] = [
+    "gateway",
+    "demoappv10-1",
+    "demoappv10-2",
+    "demoappv10-3",
+    "demoappv11-1",
+    "demoappv11-2",
+    "sleep",
+    "sleep-sidecar",
+];
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let shown = format!("{cmd:?}");
+    cmd.stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {shown}: {e}"))
+}
+
+fn ok(cmd: &mut Command) -> String {
+    let shown = format!("{cmd:?}");
+    let out = run(cmd);
+    assert!(
+        out.status.success(),
+        "{shown} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn succeeds(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// `docker compose` (v2) if present, else `docker-compose` (v1).
+fn compose_program() -> Option<Vec<String>> {
+    if succeeds("docker", &["compose", "version"]) {
+        Some(vec!["docker".into(), "compose".into()])
+    } else if succeeds("docker-compose", &["version"]) {
+        Some(vec!["docker-compose".into()])
+    } else {
+        None
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// One HTTP/1.1 GET with `Connection: close`; (status, body).
+fn http_get(port: u16, host: &str) -> Result<(u16, String), String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(Duration::from_secs(20)))
+        .map_err(|e| e.to_string())?;
+    write!(
+        s,
+        "GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: compose-test\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").ok_or("no response head")?;
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| format!("bad status line in {head:?}"))?;
+    Ok((status, body.to_string()))
+}
+
+/// `ServerIP: 172.28.0.31!` → `172.28.0.31`.
+fn server_ip(body: &str) -> Option<String> {
+    let rest = body.split("ServerIP: ").nth(1)?;
+    Some(rest.split('!').next()?.trim().to_string())
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// The compose project; `down` (and the work directory's removal) on drop, so a failing
+/// assertion leaves nothing behind.
+struct Project {
+    compose: Vec<String>,
+    name: String,
+    file: PathBuf,
+    env: Vec<(String, String)>,
+    work: PathBuf,
+}
+
+impl Project {
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(&self.compose[0]);
+        c.args(&self.compose[1..])
+            .arg("-f")
+            .arg(&self.file)
+            .args(["-p", &self.name])
+            .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        c
+    }
+    fn label(&self) -> String {
+        format!("label=com.docker.compose.project={}", self.name)
+    }
+    /// Container id of a service.
+    fn id(&self, service: &str) -> String {
+        let out = ok(Command::new("docker").args([
+            "ps",
+            "-aq",
+            "--filter",
+            &self.label(),
+            "--filter",
+            &format!("label=com.docker.compose.service={service}"),
+        ]));
+        let id = out.trim().to_string();
+        assert!(!id.is_empty(), "no container for service {service}");
+        id
+    }
+    /// service → `docker ps` status ("Up 5 seconds (healthy)").
+    fn statuses(&self) -> BTreeMap<String, String> {
+        let out = ok(Command::new("docker").args([
+            "ps",
+            "-a",
+            "--filter",
+            &self.label(),
+            "--format",
+            "{{.Label \"com.docker.compose.service\"}}\t{{.Status}}",
+        ]));
+        out.lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(s, st)| (s.to_string(), st.to_string()))
+            .collect()
+    }
+    fn leftovers(&self) -> Vec<String> {
+        let mut left = Vec::new();
+        for what in ["ps -aq", "network ls -q", "volume ls -q"] {
+            let mut args: Vec<&str> = what.split(' ').collect();
+            let label = self.label();
+            args.extend(["--filter", &label]);
+            let out = ok(Command::new("docker").args(&args));
+            left.extend(out.lines().map(|l| format!("{what}: {l}")));
+        }
+        left
+    }
+    fn down(&self) -> Output {
+        run(&mut self.cmd(&["down", "-v", "--remove-orphans", "-t", "2"]))
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        if thread::panicking() {
+            let logs = run(&mut self.cmd(&["logs", "--no-color", "--tail", "30"]));
+            eprintln!(
+                "--- compose logs (last 30 lines per service) ---\n{}",
+                String::from_utf8_lossy(&logs.stdout)
+            );
+            eprintln!("--- statuses: {:?}", self.statuses());
+        }
+        let _ = self.down();
+        let _ = std::fs::remove_dir_all(&self.work);
+    }
+}
+
+/// Light load on the gateway: `threads` clients in a loop, every result with its time.
+struct Load {
+    stop: Arc<AtomicBool>,
+    log: Arc<Mutex<Vec<(Instant, u16, String)>>>,
+    handles: Vec<thread::JoinHandle<()>>,
+}
+
+impl Load {
+    fn start(port: u16, threads: usize) -> Load {
+        let stop = Arc::new(AtomicBool::new(false));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let handles = (0..threads)
+            .map(|_| {
+                let (stop, log) = (Arc::clone(&stop), Arc::clone(&log));
+                thread::spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        let (status, ip) = match http_get(port, SEED_HOST) {
+                            Ok((s, body)) => (s, server_ip(&body).unwrap_or_default()),
+                            Err(e) => (0, e),
+                        };
+                        log.lock().unwrap().push((Instant::now(), status, ip));
+                        thread::sleep(Duration::from_millis(20));
+                    }
+                })
+            })
+            .collect();
+        Load { stop, log, handles }
+    }
+    fn snapshot(&self) -> Vec<(Instant, u16, String)> {
+        self.log.lock().unwrap().clone()
+    }
+    fn finish(mut self) -> Vec<(Instant, u16, String)> {
+        self.stop.store(true, Ordering::Relaxed);
+        for h in self.handles.drain(..) {
+            let _ = h.join();
+        }
+        self.snapshot()
+    }
+}
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Removes what an earlier run of this test left behind when it was killed (no Drop ran): its
+/// network would hold the fixed subnet. Only projects named `mrcompose<pid>` whose process is gone.
+fn remove_stale_projects() {
+    let label = "label=com.docker.compose.project";
+    let fmt = "{{.Label \"com.docker.compose.project\"}} {{.ID}}";
+    let mut stale: Vec<(String, String, &str)> = Vec::new();
+    for (kind, args) in [
+        (
+            "container",
+            vec!["ps", "-a", "--filter", label, "--format", fmt],
+        ),
+        (
+            "network",
+            vec!["network", "ls", "--filter", label, "--format", fmt],
+        ),
+    ] {
+        let out = run(Command::new("docker").args(&args));
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let Some((project, id)) = line.split_once(' ') else {
+                continue;
+            };
+            let Some(pid) = project.strip_prefix("mrcompose") else {
+                continue;
+            };
+            if pid.parse::<u32>().is_ok() && !Path::new(&format!("/proc/{pid}")).exists() {
+                stale.push((project.to_string(), id.to_string(), kind));
+            }
+        }
+    }
+    for (project, id, kind) in stale {
+        eprintln!("compose: removing {kind} {id} of a killed earlier run ({project})");
+        let rm: &[&str] = if kind == "container" {
+            &["rm", "-f", "-v"]
+        } else {
+            &["network", "rm"]
+        };
+        let _ = run(Command::new("docker").args(rm).arg(&id));
+    }
+}
+
+/// The built filter, CLI and static demoapp. Built here (in a separate target directory, so
+/// no cargo lock is shared with the running `cargo test`) only if the test command did not.
+fn artifacts(root: &Path) -> (PathBuf, PathBuf) {
+    let main_target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let wasm = |t: &Path| t.join("wasm32-wasip1/wasm-release/meshroute_filter.wasm");
+    let musl = |t: &Path| t.join("x86_64-unknown-linux-musl/release/demoapp");
+    let cli = std::env::var_os("MESHROUTE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| main_target.join("debug/meshroute"));
+    if wasm(&main_target).exists() && musl(&main_target).exists() && cli.exists() {
+        return (main_target, cli);
+    }
+    let own = root.join("target/compose-build");
+    eprintln!("compose: building the filter, CLI and static demoapp into {own:?}");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let _ = run(Command::new("rustup").args(["target", "add", "x86_64-unknown-linux-musl"]));
+    for args in [
+        &[
+            "build",
+            "-q",
+            "-p",
+            "meshroute-filter",
+            "--target",
+            "wasm32-wasip1",
+            "--profile",
+            "wasm-release",
+        ][..],
+        &["build", "-q", "-p", "meshroute-cli"],
+        &[
+            "build",
+            "-q",
+            "-p",
+            "demoapp",
+            "--release",
+            "--target",
+            "x86_64-unknown-linux-musl",
+        ],
+    ] {
+        ok(Command::new(&cargo)
+            .args(args)
+            .current_dir(root)
+            .env("CARGO_TARGET_DIR", &own));
+    }
+    let cli = own.join("debug/meshroute");
+    (own, cli)
+}
+
+#[test]
+fn docker_compose_end_to_end() {
+    if std::env::var_os("MESHROUTE_SKIP_DOCKER").is_some() {
+        println!("compose test skipped: MESHROUTE_SKIP_DOCKER is set");
+        return;
+    }
+    if !succeeds("docker", &["info"]) {
+        println!("compose test skipped: no Docker engine answers (`docker info` failed)");
+        return;
+    }
+    let Some(compose) = compose_program() else {
+        println!("compose test skipped: a Docker engine answers but neither `docker compose` nor `docker-compose` is installed");
+        return;
+    };
+    let t0 = Instant::now();
+    let root = root();
+    let (target, cli) = artifacts(&root);
+    let step = |what: &str| eprintln!("compose [{:>5.1}s] {what}", t0.elapsed().as_secs_f64());
+
+    remove_stale_projects();
+    // Our own copy of the example config and our own run directory: the reload step edits
+    // them, and a user's `docker-compose up` from the repository is not touched.
+    let name = format!("mrcompose{}", std::process::id());
+    let work = root.join(format!("target/{name}"));
+    let _ = std::fs::remove_dir_all(&work);
+    let config = work.join("config");
+    let run_dir = work.join("run");
+    copy_dir(&root.join("examples/docker"), &config);
+    let script_env = |c: &mut Command| {
+        c.env("CARGO_TARGET_DIR", &target)
+            .env("MESHROUTE_BIN", &cli)
+            .env("MESHROUTE_RUN_DIR", &run_dir);
+    };
+
+    step("building images (docker/build-images.sh --no-cargo)");
+    let mut b = Command::new("bash");
+    b.arg(root.join("docker/build-images.sh"))
+        .arg("--no-cargo")
+        .env("ENVOY_LOCAL_TAG", ENVOY_IMAGE)
+        .env("DEMOAPP_LOCAL_TAG", DEMOAPP_IMAGE);
+    script_env(&mut b);
+    eprint!("{}", ok(&mut b));
+    let mut r = Command::new("bash");
+    r.arg(root.join("docker/reload.sh")).arg(&config);
+    script_env(&mut r);
+    ok(&mut r);
+
+    let gateway_port = free_port();
+    let admin_port = free_port();
+    let project = Project {
+        compose,
+        name: name.clone(),
+        file: root.join("docker-compose.yml"),
+        env: vec![
+            ("ENVOY_IMAGE".into(), ENVOY_IMAGE.into()),
+            ("DEMOAPP_IMAGE".into(), DEMOAPP_IMAGE.into()),
+            ("GATEWAY_PORT".into(), gateway_port.to_string()),
+            ("GATEWAY_ADMIN_PORT".into(), admin_port.to_string()),
+            ("MESHROUTE_RUN_DIR".into(), run_dir.display().to_string()),
+        ],
+        work: work.clone(),
+    };
+
+    // --- up -d, everything healthy ----------------------------------------------------------
+    step(&format!("{} -p {name} up -d", project.compose.join(" ")));
+    ok(&mut project.cmd(&["up", "-d"]));
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let st = project.statuses();
+        let healthy = SERVICES
+            .iter()
+            .all(|s| st.get(*s).is_some_and(|v| v.contains("(healthy)")));
+        if healthy {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not all services healthy after 90 s: {st:?}"
+        );
+        thread::sleep(Duration::from_millis(500));
+    }
+    step("all 8 containers healthy");
+
+    // --- the seed through the published gateway port -----------------------------------------
+    let mut seen = BTreeSet::new();
+    for _ in 0..30 {
+        let (status, body) = http_get(gateway_port, SEED_HOST).expect("gateway answers");
+        assert_eq!(status, 200, "{body}");
+        assert!(body.starts_with("iKubernetes demoapp v1.0 !! "), "{body}");
+        seen.insert(server_ip(&body).unwrap_or_default());
+    }
+    assert_eq!(
+        seen,
+        V10_IPS.iter().map(|s| s.to_string()).collect(),
+        "{SEED_HOST} must be answered by all three v1.0 containers"
+    );
+    let (status, body) = http_get(gateway_port, "unknown.example.com").unwrap();
+    assert_eq!(status, 404, "unknown host: {body}");
+    step("gateway: seed host answered by .31/.32/.33, unknown host 404");
+
+    // --- through the sleep container's sidecar -------------------------------------------------
+    let sleep = project.id("sleep");
+    let fetch = |url: &str, count: u32| -> String {
+        ok(Command::new("docker").args([
+            "exec",
+            &sleep,
+            "demoapp",
+            "--fetch",
+            url,
+            "--proxy",
+            "127.0.0.1:15001",
+            "--count",
+            &count.to_string(),
+        ]))
+    };
+    let out = fetch("http://demoappv10:8080/", 6);
+    assert_eq!(out.lines().count(), 6, "{out}");
+    for l in out.lines() {
+        assert!(
+            l.starts_with("iKubernetes demoapp v1.0 !! ClientIP: 172.28.0.50"),
+            "{l}"
+        );
+        assert!(V10_IPS.contains(&server_ip(l).unwrap().as_str()), "{l}");
+    }
+    let n = 200;
+    let out = fetch("http://demoapp:8080/", n);
+    let v11 = out
+        .lines()
+        .filter(|l| l.contains("demoapp v1.1 !!"))
+        .count();
+    let v10 = out
+        .lines()
+        .filter(|l| l.contains("demoapp v1.0 !!"))
+        .count();
+    assert_eq!(v10 + v11, n as usize, "{out}");
+    let share = v11 as f64 / n as f64;
+    assert!(
+        (0.08..=0.35).contains(&share),
+        "80/20 split: {v10} v1.0, {v11} v1.1"
+    );
+    step(&format!(
+        "sidecar: demoappv10:8080 OK; demoapp:8080 split {v10} v1.0 / {v11} v1.1 (80/20)"
+    ));
+
+    // --- fault: stop one v1.0 container under light load --------------------------------------
+    let load = Load::start(gateway_port, 2);
+    thread::sleep(Duration::from_secs(2));
+    let stopped_at = Instant::now();
+    ok(&mut project.cmd(&["stop", "demoappv10-2"]));
+    step("stopped demoappv10-2 under load (2 clients)");
+    // Wait until 3 s have passed without an error (outlier detection has ejected it), at most 12 s.
+    let clean_for = Duration::from_secs(3);
+    let deadline = stopped_at + Duration::from_secs(12);
+    loop {
+        thread::sleep(Duration::from_millis(200));
+        let log = load.snapshot();
+        let last_err = log
+            .iter()
+            .filter(|(t, s, _)| *t > stopped_at && *s != 200)
+            .map(|(t, _, _)| *t)
+            .max();
+        let quiet_since = last_err.unwrap_or(stopped_at);
+        if quiet_since.elapsed() >= clean_for && last_err.is_some() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "errors did not stop after the stop (outlier detection): {:?}",
+            log.iter()
+                .filter(|(t, s, _)| *t > stopped_at && *s != 200)
+                .collect::<Vec<_>>()
+        );
+    }
+    let started_at = Instant::now();
+    ok(&mut project.cmd(&["start", "demoappv10-2"]));
+    step("errors stopped; started demoappv10-2 again");
+    // It must come back after its ejection time (10 s, from the DestinationRule).
+    let deadline = Instant::now() + Duration::from_secs(25);
+    let rejoined = loop {
+        thread::sleep(Duration::from_millis(200));
+        let log = load.snapshot();
+        if let Some((t, _, _)) = log
+            .iter()
+            .find(|(t, s, ip)| *t > started_at && *s == 200 && ip == V10_IPS[1])
+        {
+            break *t;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "demoappv10-2 did not rejoin within 25 s of its restart"
+        );
+    };
+    thread::sleep(Duration::from_secs(1));
+    let log = load.finish();
+    let after_stop: Vec<_> = log.iter().filter(|(t, _, _)| *t > stopped_at).collect();
+    let errors: Vec<_> = after_stop.iter().filter(|(_, s, _)| *s != 200).collect();
+    let first_err = errors.iter().map(|(t, _, _)| *t).min().unwrap();
+    let last_err = errors.iter().map(|(t, _, _)| *t).max().unwrap();
+    // One error per Envoy worker (consecutive5xxErrors: 1) and per in-flight client at most.
+    assert!(
+        errors.len() <= 4,
+        "{} errors reached the client after the stop: {errors:?}",
+        errors.len()
+    );
+    assert!(
+        last_err < started_at,
+        "an error reached the client after ejection"
+    );
+    // While ejected, only the two remaining v1.0 containers answered.
+    for (t, s, ip) in &after_stop {
+        if *t > last_err && *t < rejoined {
+            assert_eq!(*s, 200);
+            assert!(
+                ip == V10_IPS[0] || ip == V10_IPS[2],
+                "{ip} answered while ejected"
+            );
+        }
+    }
+    let ejected_for = rejoined.duration_since(first_err);
+    assert!(
+        ejected_for >= Duration::from_millis(9_500),
+        "demoappv10-2 rejoined {ejected_for:?} after its first error: before the 10 s ejection time"
+    );
+    assert!(
+        rejoined.duration_since(last_err) <= Duration::from_secs(15),
+        "rejoined {:?} after the last error",
+        rejoined.duration_since(last_err)
+    );
+    step(&format!(
+        "fault: {} error(s) in {:.1}s, then none; rejoined {:.1}s after the first error",
+        errors.len(),
+        last_err.duration_since(stopped_at).as_secs_f64(),
+        ejected_for.as_secs_f64()
+    ));
+
+    // --- config reload without restarting the gateway -----------------------------------------
+    let gateway = project.id("gateway");
+    let state = || {
+        ok(Command::new("docker").args([
+            "inspect",
+            "-f",
+            "{{.State.StartedAt}} {{.RestartCount}} {{.State.Pid}}",
+            &gateway,
+        ]))
+    };
+    let before = state();
+    let vs = config.join("resources/virtualservice.yaml");
+    let text = std::fs::read_to_string(&vs).unwrap();
+    let edited = text.replace("        host: demoappv10\n", "        host: demoappv11\n");
+    assert_ne!(
+        text, edited,
+        "virtualservice.yaml has no `host: demoappv10` destination"
+    );
+    std::fs::write(&vs, edited).unwrap();
+    let mut r = Command::new("bash");
+    r.arg(root.join("docker/reload.sh")).arg(&config);
+    script_env(&mut r);
+    ok(&mut r);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, body) = http_get(gateway_port, SEED_HOST).unwrap();
+        if status == 200 && body.contains("demoapp v1.1 !!") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "reload not applied: {body}");
+        thread::sleep(Duration::from_millis(200));
+    }
+    let mut seen = BTreeSet::new();
+    for _ in 0..20 {
+        let (status, body) = http_get(gateway_port, SEED_HOST).unwrap();
+        assert_eq!(status, 200, "{body}");
+        seen.insert(server_ip(&body).unwrap_or_default());
+    }
+    assert_eq!(seen, V11_IPS.iter().map(|s| s.to_string()).collect());
+    assert_eq!(state(), before, "the gateway container was restarted");
+    step("reload: seed host now served by the v1.1 containers; gateway not restarted");
+
+    // --- down leaves nothing ----------------------------------------------------------------
+    let out = project.down();
+    assert!(
+        out.status.success(),
+        "down failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let left = project.leftovers();
+    assert!(left.is_empty(), "left behind after down: {left:?}");
+    step("down: no containers, networks or volumes left");
+    let total = t0.elapsed();
+    assert!(total < Duration::from_secs(240), "took {total:?}");
+}

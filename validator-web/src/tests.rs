@@ -1,0 +1,354 @@
+//! Native tests of the exported functions, on the seed walkthrough.
+use super::*;
+
+const SEED_FILES: [&str; 5] = [
+    include_str!("../../examples/seed/ingress-gateway.yaml"),
+    include_str!("../../examples/seed/gateway.yaml"),
+    include_str!("../../examples/seed/virtualservice.yaml"),
+    include_str!("../../examples/seed/destinationrule.yaml"),
+    include_str!("../../examples/seed/demoapp.yaml"),
+];
+
+fn seed() -> String {
+    SEED_FILES
+        .iter()
+        .map(|f| f.trim_end())
+        .collect::<Vec<_>>()
+        .join("\n---\n")
+        + "\n"
+}
+
+fn seed_without_vs() -> String {
+    [0, 1, 3, 4]
+        .iter()
+        .map(|&i| SEED_FILES[i].trim_end())
+        .collect::<Vec<_>>()
+        .join("\n---\n")
+        + "\n"
+}
+
+fn parse(s: &str) -> Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
+}
+
+fn line_of(text: &str, needle: &str) -> u64 {
+    text.lines()
+        .position(|l| l.trim() == needle)
+        .map(|i| i as u64 + 1)
+        .unwrap_or_else(|| panic!("{needle:?} not in text"))
+}
+
+const GATEWAY: &str = r#"{"kind":"gateway","namespace":"istio-system","labels":{"app":"istio-ingressgateway","istio":"ingressgateway"}}"#;
+
+#[test]
+fn seed_validates_clean_with_eleven_resources() {
+    let v = parse(&validate(&seed()));
+    assert_eq!(v["errors"], 0, "{v}");
+    assert_eq!(v["resources"], 11);
+    assert_eq!(v["counts"]["Pod"], 6);
+    assert_eq!(v["rejected"], false);
+    assert_eq!(v["config"], false);
+}
+
+#[test]
+fn subset_no_destination_rule_defines_is_ist0101_on_its_line() {
+    let text = seed().replace(
+        "        host: demoappv10\n",
+        "        host: demoappv10\n        subset: v11\n",
+    );
+    let v = parse(&validate(&text));
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "IST0101", "{v}");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["kind"], "VirtualService");
+    assert_eq!(d["namespace"], "default");
+    assert_eq!(d["name"], "demoappv10");
+    assert_eq!(d["path"], "spec.http[0].route[0].destination.subset");
+    assert_eq!(d["line"], line_of(&text, "subset: v11"));
+    assert_eq!(d["column"], 17);
+    assert_eq!(d["columnUtf16"], 17);
+    // IST0101 is an analyzer finding: Kubernetes would accept the object.
+    assert_eq!(v["rejected"], false);
+}
+
+#[test]
+fn columns_are_also_given_in_utf16_units() {
+    // Two astral-plane characters before the error: 2 scalar values, 4 UTF-16 units.
+    let text = "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: web}\nspec: {host: \"😀😀\", bogus: 1}\n";
+    let v = parse(&validate(text));
+    let all = v["diagnostics"].as_array().cloned().unwrap_or_default();
+    let d = all
+        .iter()
+        .find(|d| d["message"].as_str().is_some_and(|m| m.contains("bogus")))
+        .unwrap_or_else(|| panic!("no unknown-field diagnostic: {v}"));
+    assert_eq!(d["line"], 4, "{v}");
+    let col = d["column"].as_u64().unwrap_or(0);
+    assert_eq!(d["columnUtf16"].as_u64(), Some(col + 2), "{d}");
+}
+
+#[test]
+fn unparsable_yaml_is_one_positioned_error_and_rejected() {
+    let v = parse(&validate("kind: [unclosed\n"));
+    assert_eq!(v["errors"], 1, "{v}");
+    assert_eq!(v["diagnostics"][0]["code"], "MR0001");
+    assert_eq!(v["rejected"], true);
+}
+
+#[test]
+fn a_meshroute_config_file_is_accepted_too() {
+    let mut cfg = String::from(
+        "proxy:\n  kind: gateway\n  namespace: istio-system\n  labels: {app: istio-ingressgateway, istio: ingressgateway}\nresources: |\n",
+    );
+    let body = seed().replace(
+        "        host: demoappv10\n",
+        "        host: demoappv10.default.svc\n",
+    );
+    for l in body.lines() {
+        cfg.push_str(&format!("  {l}\n"));
+    }
+    let v = parse(&validate(&cfg));
+    assert_eq!(v["config"], true);
+    assert_eq!(v["resources"], 11);
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "IST0101", "{v}");
+    assert_eq!(d["line"], line_of(&cfg, "host: demoappv10.default.svc"));
+    // The config's proxy comes first in the picker and is the default for tables.
+    let p = parse(&proxies(&cfg));
+    assert_eq!(p[0]["source"], "the config file's proxy");
+    let t = parse(&tables(&cfg, ""));
+    assert_eq!(t["proxy"]["namespace"], "istio-system");
+    assert_eq!(t["listeners"][0]["name"], "0.0.0.0_8080");
+}
+
+#[test]
+fn seed_implies_the_ingress_gateway_and_a_sidecar_in_default() {
+    let p = parse(&proxies(&seed()));
+    let list = p.as_array().cloned().unwrap_or_default();
+    assert_eq!(list.len(), 2, "{p}");
+    assert_eq!(list[0]["kind"], "gateway");
+    assert_eq!(list[0]["namespace"], "istio-system");
+    // The pod's labels, so the gateway Service (selector app+istio) maps port 80 → 8080.
+    assert_eq!(list[0]["labels"]["app"], "istio-ingressgateway");
+    assert_eq!(
+        list[0]["name"],
+        "gateway istio-system {app=istio-ingressgateway,istio=ingressgateway}"
+    );
+    assert_eq!(list[1]["kind"], "sidecar");
+    assert_eq!(list[1]["namespace"], "default");
+    assert_eq!(list[1]["source"], "workloads in default: 5 pods");
+}
+
+#[test]
+fn proxies_is_never_empty() {
+    let p = parse(&proxies(""));
+    assert_eq!(p[0]["kind"], "sidecar");
+    assert_eq!(p[0]["namespace"], "default");
+}
+
+#[test]
+fn a_picker_entry_round_trips_as_the_proxy_argument() {
+    let p = parse(&proxies(&seed()));
+    let t = parse(&tables(&seed(), &p[0].to_string()));
+    assert!(t.get("error").is_none(), "{t}");
+    assert_eq!(t["listeners"][0]["port"], 8080);
+}
+
+#[test]
+fn gateway_tables_of_the_seed() {
+    let t = parse(&tables(&seed(), GATEWAY));
+    assert_eq!(t["listeners"].as_array().map(Vec::len), Some(1), "{t}");
+    assert_eq!(t["listeners"][0]["name"], "0.0.0.0_8080");
+    assert_eq!(t["listeners"][0]["destination"], "Route: http.8080");
+    let routes = t["routes"].as_array().cloned().unwrap_or_default();
+    assert_eq!(routes.len(), 1, "{t}");
+    assert_eq!(routes[0]["domains"][0], "demoappv10.magedu.com");
+    assert_eq!(routes[0]["virtualService"], "demoappv10.default");
+    let c = "outbound|8080||demoappv10.default.svc.cluster.local";
+    let cl = t["clusters"].as_array().cloned().unwrap_or_default();
+    let row = cl.iter().find(|r| r["name"] == c).cloned();
+    let row = row.unwrap_or_else(|| panic!("no {c} in {t}"));
+    assert_eq!(row["lb"]["lbPolicy"], "LEAST_REQUEST");
+    assert_eq!(row["destinationRule"], "demoappv10.default");
+    let eps: Vec<String> = t["endpoints"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["cluster"] == c)
+        .map(|e| e["endpoint"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        eps,
+        ["127.0.10.31:8080", "127.0.10.32:8080", "127.0.10.33:8080"]
+    );
+    // The graph: listener → vhost → route → weighted cluster.
+    let g = &t["graph"]["listeners"][0];
+    assert_eq!(g["routeConfig"], "http.8080");
+    let dest = &g["virtualHosts"][0]["routes"][0]["destinations"][0];
+    assert_eq!(dest["cluster"], c);
+    assert_eq!(dest["weight"], 100);
+    assert_eq!(dest["missing"], false);
+}
+
+#[test]
+fn bad_proxy_arguments_are_errors_not_panics() {
+    for p in [
+        "{",
+        "[]",
+        r#"{"kind":"waypoint"}"#,
+        r#"{"namespace":7}"#,
+        r#"{"labels":{"a":1}}"#,
+    ] {
+        let t = parse(&tables(&seed(), p));
+        assert!(t["error"].is_string(), "{p}: {t}");
+        let s = parse(&simulate(&seed(), p, r#"{"url":"http://x/"}"#));
+        assert!(s["error"].is_string(), "{p}: {s}");
+    }
+}
+
+#[test]
+fn simulate_seed_request_on_the_gateway() {
+    let s = parse(&simulate(
+        &seed(),
+        GATEWAY,
+        r#"{"url":"http://demoappv10.magedu.com/"}"#,
+    ));
+    assert_eq!(s["outcome"], "forward", "{s}");
+    assert_eq!(
+        s["cluster"],
+        "outbound|8080||demoappv10.default.svc.cluster.local"
+    );
+    assert_eq!(s["listener"], "0.0.0.0_8080");
+    assert_eq!(s["virtualService"], "default/demoappv10");
+    assert_eq!(s["routeIndex"], 0);
+    assert!(s["endpoint"]
+        .as_str()
+        .is_some_and(|e| e.starts_with("127.0.10.3")));
+    assert!(s["trace"].as_array().is_some_and(|t| t.len() >= 3), "{s}");
+}
+
+#[test]
+fn before_the_virtual_service_exists_the_gateway_answers_404() {
+    let s = parse(&simulate(
+        &seed_without_vs(),
+        GATEWAY,
+        r#"{"url":"http://demoappv10.magedu.com/"}"#,
+    ));
+    assert_eq!(s["status"], 404, "{s}");
+    assert_eq!(s["outcome"], "local_reply");
+    assert!(s["trace"].to_string().contains("blackhole"), "{s}");
+}
+
+#[test]
+fn simulate_takes_method_headers_and_source_ip_in_every_shape() {
+    let text = seed().replace(
+        "  http:\n  - route:\n",
+        "  http:\n  - match:\n    - headers: {x-canary: {exact: \"yes\"}}\n      method: {exact: POST}\n    directResponse: {status: 418}\n  - route:\n",
+    );
+    for headers in [
+        r#"[{"name":"X-Canary","value":"yes"}]"#,
+        r#"{"x-canary":"yes"}"#,
+        r#"[["x-canary","yes"]]"#,
+        r#""X-Canary: yes\n""#,
+    ] {
+        let req = format!(
+            r#"{{"url":"demoappv10.magedu.com/a?b=1","method":"post","headers":{headers},"sourceIp":"10.0.0.1"}}"#
+        );
+        let s = parse(&simulate(&text, GATEWAY, &req));
+        assert_eq!(s["status"], 418, "{headers}: {s}");
+        assert_eq!(s["request"]["sourceIp"], "10.0.0.1");
+        assert_eq!(s["request"]["path"], "/a?b=1");
+    }
+    let s = parse(&simulate(
+        &text,
+        GATEWAY,
+        r#"{"url":"http://demoappv10.magedu.com/","headers":{"x-canary":"no"}}"#,
+    ));
+    assert_eq!(s["outcome"], "forward", "{s}");
+}
+
+#[test]
+fn a_host_header_replaces_the_url_authority() {
+    let s = parse(&simulate(
+        &seed(),
+        GATEWAY,
+        r#"{"url":"http://127.0.10.2:80/","headers":"Host: demoappv10.magedu.com"}"#,
+    ));
+    assert_eq!(s["outcome"], "forward", "{s}");
+}
+
+#[test]
+fn bad_requests_are_errors() {
+    for (req, want) in [
+        ("nope", "not JSON"),
+        ("[1]", "JSON object"),
+        ("{}", "url is required"),
+        (r#"{"url":"ftp://x/"}"#, "scheme"),
+        (r#"{"url":"http://x:99999/"}"#, "port"),
+        (r#"{"url":"http://x/","sourceIp":"ten"}"#, "sourceIp"),
+        (r#"{"url":"http://x/","headers":"no colon"}"#, "Name: value"),
+        (r#"{"url":"http://x/","listenerPort":0}"#, "listenerPort"),
+    ] {
+        let s = parse(&simulate(&seed(), GATEWAY, req));
+        let e = s["error"].as_str().unwrap_or("");
+        assert!(e.contains(want), "{req}: {s}");
+    }
+}
+
+#[test]
+fn sidecar_routes_by_the_url_port() {
+    let s = parse(&simulate(
+        &seed(),
+        r#"{"kind":"sidecar","namespace":"default"}"#,
+        r#"{"url":"http://demoappv10:8080/"}"#,
+    ));
+    assert_eq!(
+        s["cluster"], "outbound|8080||demoappv10.default.svc.cluster.local",
+        "{s}"
+    );
+}
+
+#[test]
+fn urls_split_like_a_client_sends_them() {
+    let u = parse_url("HTTP://u:p@h.com:81/a?b#f").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        u,
+        Url {
+            scheme: "http".into(),
+            authority: "h.com:81".into(),
+            port: Some(81),
+            path: "/a?b".into()
+        }
+    );
+    let u = parse_url("[::1]:8080").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((u.port, u.path.as_str()), (Some(8080), "/"));
+    let u = parse_url("h.com?x=1").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(u.path, "/?x=1");
+    assert!(parse_url("http:///x").is_err());
+}
+
+#[test]
+fn a_thousand_resources_validate_natively_well_under_the_browser_budget() {
+    let text = generated(1000);
+    let t = std::time::Instant::now();
+    let v = parse(&validate(&text));
+    let ms = t.elapsed().as_millis();
+    assert_eq!(v["resources"], 1000);
+    assert_eq!(v["errors"], 0, "{}", v["diagnostics"][0]);
+    eprintln!("native validate of 1000 resources: {ms} ms");
+}
+
+/// 250 × (Service, DestinationRule, VirtualService, Pod), all consistent.
+pub(crate) fn generated(n: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n / 4 {
+        s.push_str(&format!(
+            "apiVersion: v1\nkind: Service\nmetadata: {{name: svc{i}, namespace: default}}\nspec:\n  selector: {{app: app{i}}}\n  ports:\n  - {{name: http, port: 8080}}\n---\n\
+apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{name: svc{i}, namespace: default}}\nspec:\n  host: svc{i}\n  subsets:\n  - name: v1\n    labels: {{version: v1}}\n---\n\
+apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: svc{i}, namespace: default}}\nspec:\n  hosts: [svc{i}]\n  http:\n  - match:\n    - uri: {{prefix: /v1}}\n    route:\n    - destination: {{host: svc{i}, subset: v1}}\n  - route:\n    - destination: {{host: svc{i}}}\n---\n\
+apiVersion: v1\nkind: Pod\nmetadata: {{name: app{i}, namespace: default, labels: {{app: app{i}, version: v1}}}}\nspec: {{containers: [{{name: c, image: x}}]}}\nstatus: {{podIP: 10.1.{}.{}}}\n---\n",
+            i / 200,
+            i % 200 + 1
+        ));
+    }
+    s
+}

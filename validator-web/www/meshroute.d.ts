@@ -1,0 +1,225 @@
+// Types of the JSON the meshroute wasm module returns (hand-written; the functions themselves
+// are declared by wasm-bindgen in meshroute_validator_web.d.ts and return JSON strings).
+//
+//   import init, { validate } from './meshroute_validator_web.js';
+//   await init();
+//   const v: ValidateResult = JSON.parse(validate(text));
+
+/** Every function returns this instead of its result when an argument is malformed. */
+export interface ErrorResult {
+  error: string;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Diagnostic {
+  /** Istio's code where one exists (IST0101, IST0106 …), else meshroute's (MR0001 …). */
+  code: string;
+  severity: Severity;
+  /** Resource kind (`VirtualService`); empty for file-level problems (YAML syntax). */
+  kind: string;
+  namespace: string;
+  name: string;
+  /** Field path, e.g. `spec.http[0].route[1].destination.subset`; empty for the whole resource. */
+  path: string;
+  file: string;
+  /** 1-based line. */
+  line: number;
+  /** 1-based column in Unicode scalar values. */
+  column: number;
+  /** 1-based column in UTF-16 code units: what textarea selection offsets count. */
+  columnUtf16: number;
+  message: string;
+}
+
+/** validate(text) */
+export interface ValidateResult {
+  diagnostics: Diagnostic[];
+  /** Number of resources loaded. */
+  resources: number;
+  /** Resources by kind (kinds with none are absent). */
+  counts: Partial<Record<'Gateway' | 'VirtualService' | 'DestinationRule' | 'ServiceEntry' | 'WorkloadEntry' | 'Service' | 'Pod' | 'Node', number>>;
+  errors: number;
+  warnings: number;
+  infos: number;
+  /** The API server (Istio's webhook) would refuse something; the filter would refuse the config. */
+  rejected: boolean;
+  /** The text is a meshroute config file (`proxy:` + `resources:`), not plain resources. */
+  config: boolean;
+}
+
+/** The `proxy` argument of tables() and simulate(), as a JSON string ("" = the default proxy). */
+export interface ProxyIdentity {
+  kind: 'gateway' | 'sidecar';
+  namespace: string;
+  labels: Record<string, string>;
+}
+
+/** proxies(text): one entry per implied proxy; never empty. Passing an entry back works. */
+export interface ProxyEntry extends ProxyIdentity {
+  /** `gateway istio-system {app=istio-ingressgateway,istio=ingressgateway}` */
+  name: string;
+  /** Why it is offered: `Gateway ns/name (pod ns/pod)`, `workloads in default: 5 pods`, … */
+  source: string;
+}
+export type ProxiesResult = ProxyEntry[];
+
+export interface ListenerRow {
+  name: string;
+  addresses: string;
+  port: number;
+  match: string;
+  /** `Route: http.8080` */
+  destination: string;
+  routeConfig: string;
+  serverPorts: number[];
+  gateways: string[];
+}
+
+export interface RouteRow {
+  name: string;
+  vhostName: string;
+  domains: string[];
+  match: string;
+  /** `name.namespace`, or the status of a direct response, or empty. */
+  virtualService: string;
+  route: string | null;
+  action: string;
+}
+
+export interface ClusterRow {
+  /** `outbound|PORT|SUBSET|FQDN` */
+  name: string;
+  serviceFqdn: string;
+  port: number;
+  /** `-` when none. */
+  subset: string;
+  direction: 'outbound';
+  type: string;
+  destinationRule: string;
+  endpoints: number;
+  lb: {
+    lbPolicy: 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'RING_HASH' | 'MAGLEV' | 'CLUSTER_PROVIDED';
+    ringHashLbConfig?: unknown;
+    maglevLbConfig?: unknown;
+    hashPolicy?: unknown;
+    outlierDetection?: unknown;
+    circuitBreakers?: unknown;
+  };
+}
+
+export interface EndpointRow {
+  /** `ip:port` */
+  endpoint: string;
+  status: 'HEALTHY' | 'UNHEALTHY';
+  outlierCheck: string;
+  cluster: string;
+  weight: number;
+  /** `Pod ns/name`, `WorkloadEntry ns/name`, `ServiceEntry ns/name` */
+  source: string;
+}
+
+export interface GraphRoute {
+  /** Position in its virtual host (matches SimulateResult.routeIndex). */
+  index: number;
+  name: string;
+  match: string;
+  virtualService: string | null;
+  kind: 'forward' | 'redirect' | 'direct' | 'passthrough';
+  label: string;
+  destinations: { cluster: string; weight: number; missing: boolean }[];
+}
+
+export interface Graph {
+  listeners: {
+    name: string;
+    port: number;
+    serverPorts: number[];
+    routeConfig: string;
+    virtualHosts: { name: string; domains: string[]; requireTls: boolean; routes: GraphRoute[] }[];
+  }[];
+  missingClusters: string[];
+}
+
+/** tables(text, proxy) */
+export interface TablesResult {
+  proxy: ProxyIdentity;
+  listeners: ListenerRow[];
+  routes: RouteRow[];
+  clusters: ClusterRow[];
+  endpoints: EndpointRow[];
+  graph: Graph;
+  /** What compiling for this proxy noticed (dropped routes, …). */
+  diagnostics: Diagnostic[];
+}
+
+/** The `request` argument of simulate(), as a JSON string. */
+export interface SimulateRequest {
+  /** `http://host[:port]/path?query`; no scheme means http. */
+  url: string;
+  method?: string;
+  /** `Name: value` lines, `{name: value}`, `[{name, value}]` or `[[name, value]]`. `Host` replaces the URL's authority. */
+  headers?: string | Record<string, string> | { name: string; value: string }[] | [string, string][];
+  sourceIp?: string;
+  /** Gateway: the Envoy listener port; default: the listener serving the URL's port. */
+  listenerPort?: number;
+  /** Seed of the random draws (weights, fault and mirror percentages, LB). Default 0. */
+  seed?: number;
+}
+
+export interface HeaderOps {
+  set: { name: string; value: string }[];
+  add: { name: string; value: string }[];
+  remove: string[];
+}
+
+/** simulate(text, proxy, request) */
+export interface SimulateResult {
+  /** Local reply status; null when forwarded. */
+  status: number | null;
+  outcome: 'forward' | 'local_reply';
+  listener: string | null;
+  routeConfig: string | null;
+  virtualHost: string | null;
+  /** `ns/name` */
+  virtualService: string | null;
+  route: string | null;
+  routeIndex: number | null;
+  /** `outbound|PORT|SUBSET|FQDN` */
+  cluster: string | null;
+  /** `ip:port` */
+  endpoint: string | null;
+  endpointSource?: string | null;
+  lbPolicy?: string | null;
+  /** Upstream :path and :authority (rewritten or as sent). */
+  path: string | null;
+  authority: string | null;
+  /** Redirect target. */
+  location: string | null;
+  reply: { kind: string; flag: string; body: string; headers: { name: string; value: string }[]; grpcStatus: number | null } | null;
+  requestHeaders?: HeaderOps;
+  responseHeaders?: HeaderOps;
+  timeoutMs?: number;
+  retry?: { numRetries: number; retryOn: string; retriableStatusCodes: number[]; perTryTimeoutMs: number | null; default: boolean } | null;
+  delayMs?: number | null;
+  mirrors?: { cluster: string | null; endpoint: string | null }[];
+  corsHeaders?: { name: string; value: string }[];
+  setCookie?: string | null;
+  /** Step-by-step explanation. */
+  trace: string[];
+  request: {
+    listenerPort: number;
+    method: string;
+    scheme: string;
+    authority: string;
+    path: string;
+    headers: { name: string; value: string }[];
+    sourceIp: string | null;
+  };
+  proxy: ProxyIdentity;
+}
+
+export type Validate = (text: string) => string; // ValidateResult
+export type Proxies = (text: string) => string; // ProxiesResult
+export type Tables = (text: string, proxy: string) => string; // TablesResult | ErrorResult
+export type Simulate = (text: string, proxy: string, request: string) => string; // SimulateResult | ErrorResult
