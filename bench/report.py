@@ -388,8 +388,11 @@ def write(report, out: Path):
     wb = report.get("wasm_bytes", {})
     L.append(f"Wasm sizes: meshroute filter {wb.get('meshroute_filter', 0) / 1024:,.0f} KiB, no-op filter "
              f"{wb.get('noop_filter', 0) / 1024:,.0f} KiB"
-             + (f", validator (validator-web/dist) {wb['validator_web'] / 1024:,.0f} KiB" if wb.get("validator_web")
+             + (f", validator (validator-web/dist) {wb['validator_web'] / 1024:,.0f} KiB raw, "
+                f"{wb.get('validator_web_gzip', 0) / 1024:,.0f} KiB gzipped" if wb.get("validator_web")
                 else "; `validator-web/dist` does not exist in this checkout, so no validator size") + ".\n")
+    if report.get("validator_timing"):
+        L.append(f"Browser checker, measured by its headless-Chromium test: {report['validator_timing']}.\n")
 
     L.append("## Other wasm runtimes\n")
     for rt, v in (report.get("other_runtimes") or {}).items():

@@ -21,6 +21,7 @@ Setups are interleaved within each run (rotated order); figures are medians over
 import argparse
 import datetime
 import http.client
+import gzip
 import json
 import os
 import platform
@@ -696,7 +697,13 @@ def main():
     report["wasm_bytes"] = {"meshroute_filter": WASM.stat().st_size, "noop_filter": NOOP.stat().st_size}
     vdist = ROOT / "validator-web/dist"
     if vdist.is_dir():
-        report["wasm_bytes"]["validator_web"] = sum(f.stat().st_size for f in vdist.rglob("*.wasm"))
+        wasms = list(vdist.rglob("*.wasm"))
+        report["wasm_bytes"]["validator_web"] = sum(f.stat().st_size for f in wasms)
+        report["wasm_bytes"]["validator_web_gzip"] = sum(len(gzip.compress(f.read_bytes(), 9)) for f in wasms)
+    # Written by the browser test (validator-web/tests/browser.rs) of the same checkout.
+    timing = ROOT / "target/artifacts/validator-timing.txt"
+    if timing.exists():
+        report["validator_timing"] = timing.read_text().strip()
     report["elapsed_s"] = time.monotonic() - started
     # The raw measurements, so the report can be re-rendered: python3 bench/report.py FILE
     (Path(tempfile.gettempdir()) / "meshroute-bench-last.json").write_text(json.dumps(report))
