@@ -657,7 +657,6 @@ def main():
     args.criterion = not args.quick
     args.reload_runs = 2 if args.quick else 4
     args.profile = not args.quick
-    args.phases = not args.quick
     # The seed and 1,000 services (a second 10,000-service Envoy per setup takes minutes to start).
     args.phase_configs = ("seed", "1000")
     args.reload_seed = True
