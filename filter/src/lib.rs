@@ -86,6 +86,18 @@ mod wasm {
             .map_or(0, |d| d.as_millis() as u64)
     }
 
+    /// A seed of its own for each worker's random draws. Every worker VM sees the same clock
+    /// and the same root context id, so those alone gave all workers one random sequence
+    /// (correlated weight, fault and mirror draws across workers). std's `RandomState` keys
+    /// come from WASI `random_get`, which Envoy serves from BoringSSL.
+    fn worker_seed(id: u32) -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(now_ms());
+        h.write_u32(id);
+        h.finish()
+    }
+
     impl Context for Root {}
 
     impl RootContext for Root {
@@ -131,9 +143,7 @@ mod wasm {
                         debug: p.config.debug,
                         listener_port: p.config.listener_port,
                         lb: RefCell::new(lb),
-                        rng: RefCell::new(SplitMix64(
-                            now_ms() ^ (u64::from(self.id) << 32) ^ 0x6d65_7368,
-                        )),
+                        rng: RefCell::new(SplitMix64(worker_seed(self.id))),
                     }));
                     true
                 }
