@@ -416,16 +416,7 @@ pub fn write(o: &Options) -> Result<Vec<String>, String> {
             p
         }
     };
-    let out = if o.relative {
-        o.out.clone()
-    } else {
-        absolute(&o.out)
-    };
-    let ecds_dir = match &o.ecds_dir {
-        Some(d) if o.relative => d.clone(),
-        Some(d) => absolute(d),
-        None => out.join("ecds"),
-    };
+    let (out, ecds_dir) = output_dirs(o);
     if o.native {
         crate::native::write(o, &prepared.table, &out)?;
         return Ok(warnings);
@@ -443,6 +434,21 @@ pub fn write(o: &Options) -> Result<Vec<String>, String> {
             .map_err(|e| format!("cannot write {}: {e}", o.envoy_file))?;
     }
     Ok(warnings)
+}
+
+/// Where the bootstrap and the ECDS file go: as given with `--relative`, else absolute.
+fn output_dirs(o: &Options) -> (PathBuf, PathBuf) {
+    let out = if o.relative {
+        o.out.clone()
+    } else {
+        absolute(&o.out)
+    };
+    let ecds_dir = match &o.ecds_dir {
+        Some(d) if o.relative => d.clone(),
+        Some(d) => absolute(d),
+        None => out.join("ecds"),
+    };
+    (out, ecds_dir)
 }
 
 /// The CDS directory that goes with an ECDS directory: `DIR/ecds` → `DIR/cds`, `X` → `X-cds`.
@@ -590,16 +596,7 @@ pub fn run(args: &[String]) -> i32 {
             for w in warnings {
                 eprintln!("{w}");
             }
-            let out = if o.relative {
-                o.out.clone()
-            } else {
-                absolute(&o.out)
-            };
-            let ecds_dir = match &o.ecds_dir {
-                Some(d) if o.relative => d.clone(),
-                Some(d) => absolute(d),
-                None => out.join("ecds"),
-            };
+            let (out, ecds_dir) = output_dirs(&o);
             let ecds = ecds_dir.join("meshroute.yaml");
             let cds = cds_dir_for(&ecds_dir).join("clusters.yaml");
             if o.native {
