@@ -27,6 +27,7 @@ mkdir -p "$run_dir"
 # The wasm is copied (temp file + rename): a running Envoy reads it again on each config update.
 if ! cmp -s "$wasm" "$run_dir/meshroute_filter.wasm" 2>/dev/null; then
   cp "$wasm" "$run_dir/.meshroute_filter.wasm.tmp"
+  chmod 644 "$run_dir/.meshroute_filter.wasm.tmp"   # read by the image's non-root envoy user
   mv "$run_dir/.meshroute_filter.wasm.tmp" "$run_dir/meshroute_filter.wasm"
 fi
 cd "$run_dir"
@@ -40,4 +41,5 @@ compile() { # name listen admin config
 }
 compile gateway 0.0.0.0:8080 0.0.0.0:15000
 compile sidecar 127.0.0.1:15001 127.0.0.1:15000
+# The official image runs Envoy as its unprivileged `envoy` user: everything must be readable.
 chmod -R a+rX "$run_dir"

@@ -362,10 +362,18 @@ pub fn cds(table: &meshroute_core::table::RouteTable) -> String {
 }
 
 /// Writes a file atomically into a watched directory (temp file + rename), as Envoy's file
-/// watches require.
+/// watches require. World-readable whatever the umask: the Envoy that reads it often runs as
+/// another user (the official envoyproxy/envoy image's entrypoint drops to `envoy`, Istio's
+/// proxy runs as 1337), and it reads the file the moment the rename lands.
 fn write_atomic(dir: &Path, name: &str, text: &str) -> Result<(), String> {
     let tmp = dir.join(format!(".{name}.tmp"));
     std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| format!("cannot make {} readable: {e}", tmp.display()))?;
+    }
     std::fs::rename(&tmp, dir.join(name))
         .map_err(|e| format!("cannot rename into {}: {e}", dir.display()))
 }

@@ -62,3 +62,45 @@ fn envoy_configs_are_up_to_date() {
     }
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// The files a reload writes are read by an Envoy running as another user (the official
+/// envoyproxy/envoy image drops to its `envoy` user; Istio's proxy is uid 1337), at the moment
+/// the rename lands: they must be world-readable whatever the writer's umask.
+#[cfg(unix)]
+#[test]
+fn reloaded_files_are_world_readable_under_a_strict_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = std::env::temp_dir().join(format!("meshroute-umask-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let wasm = tmp.join("filter.wasm");
+    std::fs::write(&wasm, b"").unwrap();
+    let cmd = format!(
+        "umask 077 && exec \"$0\" bootstrap -c '{}' -o '{}' --wasm '{}'",
+        repo().join("examples/configs/seed-gateway.yaml").display(),
+        tmp.join("out").display(),
+        wasm.display()
+    );
+    let out = Command::new("sh")
+        .args(["-c", &cmd, env!("CARGO_BIN_EXE_meshroute")])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in ["ecds/meshroute.yaml", "cds/clusters.yaml"] {
+        let mode = std::fs::metadata(tmp.join("out").join(f))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o444,
+            0o444,
+            "{f}: mode {mode:o} is not world-readable"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+}
