@@ -56,9 +56,22 @@ for b in envoy-configs/*.yaml; do
   envoy --mode validate -c "$b" --log-level error >/dev/null && echo "ok: $b"
 done
 
+step "docker: what the docker-compose tests need (tests/tests/compose.rs)"
+if docker info >/dev/null 2>&1; then
+  echo "docker: an engine answers; the docker-compose tests run"
+  # The official-image-layout run builds its Debian base with debootstrap (once per machine)
+  # and uses Compose v2 (Debian trixie's docker-compose, verified against the archive keyring).
+  if ! command -v debootstrap >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+  fi
+  MESHROUTE_COMPOSE_V2=$(bash docker/get-compose-v2.sh)
+  export MESHROUTE_COMPOSE_V2
+  echo "compose v1: $(docker-compose version --short 2>/dev/null || echo none); compose v2: $MESHROUTE_COMPOSE_V2"
+else
+  echo "docker: no engine answers; the docker-compose tests will skip (the rest runs)"
+fi
+
 step "tests: unit, scenario, conformance, CLI, end-to-end (real Envoy, real demoapp), docker-compose"
-docker info >/dev/null 2>&1 && echo "docker: an engine answers; the docker-compose test (tests/tests/compose.rs) runs" \
-  || echo "docker: no engine answers; the docker-compose test will skip (the rest runs)"
 export MESHROUTE_WASM="$wasm" MESHROUTE_BIN="$root/target/debug/meshroute" DEMOAPP_BIN="$root/target/debug/demoapp"
 if command -v cargo-nextest >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast --success-output never --failure-output final

@@ -3,6 +3,19 @@
 //! and every behaviour the issue lists is checked through the published gateway port and the
 //! `sleep` container's sidecar. Without a Docker engine the test says so in one line and passes.
 //!
+//! Two runs of the same scenario and the same unchanged `docker-compose.yml`, only the image
+//! variables and the Compose program differing:
+//! - `docker_compose_end_to_end`: the machine's Compose (`docker compose` or `docker-compose`)
+//!   with the FROM-scratch Envoy image;
+//! - `docker_compose_v2_official_image_layout`: Compose v2 (the machine's, or Debian's via
+//!   `docker/get-compose-v2.sh`) with an Envoy image laid out like the official
+//!   `envoyproxy/envoy` (`docker/envoy-official/`: its entrypoint, Envoy as the unprivileged
+//!   `envoy` user), which this machine cannot pull. It also checks that the Envoys really run as
+//!   that non-root user.
+//!
+//! Both use the compose file's fixed subnet, so they never run at once (a lock here for
+//! `cargo test`, a nextest test group in .config/nextest.toml).
+//!
 //! Self-contained on purpose (std + serde_json only): other harness code lives in tests/lib.rs.
 //! The project is named `mrcompose<pid>`; its containers, network and volumes are removed on
 //! every exit path (a Drop guard), and the test checks that `down` leaves nothing behind.
@@ -18,6 +31,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 const ENVOY_IMAGE: &str = "meshroute/envoy:1.40-local";
+const ENVOY_OFFICIAL_LAYOUT_IMAGE: &str = "meshroute/envoy:1.40-official-layout";
 const DEMOAPP_IMAGE: &str = "meshroute/demoapp:local";
 const SEED_HOST: &str = "demoappv10.magedu.com";
 const V10_IPS: [&str; 3] = ["172.28.0.31", "172.28.0.32", "172.28.0.33"];
@@ -80,6 +94,61 @@ fn compose_program() -> Option<Vec<String>> {
         None
     }
 }
+
+/// The major version a Compose program reports ("Docker Compose version v2.26.1" → 2,
+/// "docker-compose version 1.29.2, build …" → 1).
+fn compose_major(program: &[String]) -> Option<u32> {
+    let out = Command::new(&program[0])
+        .args(&program[1..])
+        .arg("version")
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v = text.split("version ").nth(1)?.trim_start_matches('v');
+    v.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+}
+
+/// Compose v2: the machine's `docker compose` when it is v2, else the binary
+/// `docker/get-compose-v2.sh` installs from Debian's archive (the test command runs it first;
+/// run here too, so the test also works on its own).
+fn compose_v2(root: &Path) -> Vec<String> {
+    let machine = vec!["docker".to_string(), "compose".to_string()];
+    if compose_major(&machine) == Some(2) {
+        return machine;
+    }
+    if let Some(bin) = std::env::var_os("MESHROUTE_COMPOSE_V2") {
+        return vec![bin.to_string_lossy().into_owned()];
+    }
+    let out = ok(Command::new("bash").arg(root.join("docker/get-compose-v2.sh")));
+    let bin = out.lines().last().unwrap_or_default().trim().to_string();
+    let program = vec![bin];
+    assert_eq!(
+        compose_major(&program),
+        Some(2),
+        "docker/get-compose-v2.sh did not install Compose v2: {program:?}"
+    );
+    program
+}
+
+/// The uid a container's main process runs as (read from the host's /proc: works for images
+/// without any tools).
+fn container_uid(container: &str) -> u32 {
+    let pid = ok(Command::new("docker").args(["inspect", "-f", "{{.State.Pid}}", container]));
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim()))
+        .unwrap_or_else(|e| panic!("cannot read /proc/{}/status: {e}", pid.trim()));
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|u| u.parse().ok());
+    uid.unwrap_or_else(|| panic!("no effective uid in /proc/{}/status", pid.trim()))
+}
+
+/// The two runs share the compose file's fixed subnet: one at a time within this process
+/// (`cargo test`); nextest runs each test in its own process and serialises them with the
+/// `docker-compose` test group (.config/nextest.toml).
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -348,20 +417,51 @@ fn artifacts(root: &Path) -> (PathBuf, PathBuf) {
     (own, cli)
 }
 
-#[test]
-fn docker_compose_end_to_end() {
+/// Whether the Docker tests can run here; prints the one-line reason when not.
+fn docker_available() -> bool {
     if std::env::var_os("MESHROUTE_SKIP_DOCKER").is_some() {
         println!("compose test skipped: MESHROUTE_SKIP_DOCKER is set");
-        return;
+        return false;
     }
     if !succeeds("docker", &["info"]) {
         println!("compose test skipped: no Docker engine answers (`docker info` failed)");
+        return false;
+    }
+    true
+}
+
+#[test]
+fn docker_compose_end_to_end() {
+    if !docker_available() {
         return;
     }
     let Some(compose) = compose_program() else {
         println!("compose test skipped: a Docker engine answers but neither `docker compose` nor `docker-compose` is installed");
         return;
     };
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    scenario(compose, ENVOY_IMAGE, &[]);
+}
+
+/// The same compose file, unchanged, with Compose v2 and an image laid out like the official
+/// `envoyproxy/envoy` (its entrypoint, Envoy as the non-root `envoy` user).
+#[test]
+fn docker_compose_v2_official_image_layout() {
+    if !docker_available() {
+        return;
+    }
+    let root = root();
+    let compose = compose_v2(&root);
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    scenario(
+        compose,
+        ENVOY_OFFICIAL_LAYOUT_IMAGE,
+        &["--no-envoy", "--official-layout"],
+    );
+}
+
+/// The whole issue-7 scenario with one Compose program and one Envoy image.
+fn scenario(compose: Vec<String>, envoy_image: &str, build_flags: &[&str]) {
     let t0 = Instant::now();
     let root = root();
     let (target, cli) = artifacts(&root);
@@ -382,11 +482,16 @@ fn docker_compose_end_to_end() {
             .env("MESHROUTE_RUN_DIR", &run_dir);
     };
 
-    step("building images (docker/build-images.sh --no-cargo)");
+    step(&format!(
+        "building images (docker/build-images.sh --no-cargo {})",
+        build_flags.join(" ")
+    ));
     let mut b = Command::new("bash");
     b.arg(root.join("docker/build-images.sh"))
         .arg("--no-cargo")
+        .args(build_flags)
         .env("ENVOY_LOCAL_TAG", ENVOY_IMAGE)
+        .env("ENVOY_OFFICIAL_LAYOUT_TAG", ENVOY_OFFICIAL_LAYOUT_IMAGE)
         .env("DEMOAPP_LOCAL_TAG", DEMOAPP_IMAGE);
     script_env(&mut b);
     eprint!("{}", ok(&mut b));
@@ -402,7 +507,7 @@ fn docker_compose_end_to_end() {
         name: name.clone(),
         file: root.join("docker-compose.yml"),
         env: vec![
-            ("ENVOY_IMAGE".into(), ENVOY_IMAGE.into()),
+            ("ENVOY_IMAGE".into(), envoy_image.into()),
             ("DEMOAPP_IMAGE".into(), DEMOAPP_IMAGE.into()),
             ("GATEWAY_PORT".into(), gateway_port.to_string()),
             ("GATEWAY_ADMIN_PORT".into(), admin_port.to_string()),
@@ -429,7 +534,20 @@ fn docker_compose_end_to_end() {
         );
         thread::sleep(Duration::from_millis(500));
     }
-    step("all 8 containers healthy");
+    step(&format!("all 8 containers healthy ({envoy_image})"));
+    // The image's entrypoint decides who Envoy runs as: the official one drops to its `envoy`
+    // user, so the mounted run directory must be readable by a non-root user (it was: the
+    // gateway is ready, which needs the bootstrap, the ECDS file and the wasm).
+    if envoy_image == ENVOY_OFFICIAL_LAYOUT_IMAGE {
+        for service in ["gateway", "sleep-sidecar"] {
+            let uid = container_uid(&project.id(service));
+            assert_ne!(
+                uid, 0,
+                "{service}: Envoy runs as root, not the image's envoy user"
+            );
+        }
+        step("gateway and sidecar Envoys run as the image's non-root envoy user");
+    }
 
     // --- the seed through the published gateway port -----------------------------------------
     let mut seen = BTreeSet::new();
