@@ -397,6 +397,28 @@ impl Cluster {
 }
 
 impl RouteTable {
+    /// Whether any decision can read the client's address: consistent hashing on the source
+    /// IP, or a hash cookie Envoy generates (its value hashes the source address). A proxy
+    /// that never needs it need not ask Envoy for it on every request.
+    pub fn uses_source_ip(&self) -> bool {
+        self.clusters.iter().any(|c| {
+            matches!(
+                c.hash,
+                Some(HashPolicy::SourceIp)
+                    | Some(HashPolicy::Cookie {
+                        ttl_ms: Some(_),
+                        ..
+                    })
+            )
+        })
+    }
+
+    /// Whether any decision depends on the time: only outlier detection (ejection times and
+    /// interval sweeps) does.
+    pub fn uses_clock(&self) -> bool {
+        self.clusters.iter().any(|c| c.outlier.is_some())
+    }
+
     pub fn cluster(&self, name: &str) -> Option<&Cluster> {
         self.cluster_index
             .get(name)

@@ -69,3 +69,30 @@ fn generated_cookie_sent_back_quoted_hashes_like_the_generating_request() {
         "unquoted"
     );
 }
+
+/// The filter asks Envoy for the client's address only when a table can use it (source-IP
+/// hashing, or a generated hash cookie, whose value hashes the address), and for the time only
+/// when a cluster has outlier detection.
+#[test]
+fn tables_say_whether_they_use_the_source_address_and_the_clock() {
+    let original = "    trafficPolicy:\n      loadBalancer:\n        consistentHash:\n          httpCookie: {name: session, path: /, ttl: 60s}\n";
+    assert!(CONFIG.ends_with(original));
+    let with = |traffic_policy: &str| {
+        let cfg = CONFIG.replace(original, traffic_policy);
+        prepare("c.yaml", cfg.as_bytes(), &LoadOptions::default())
+            .map(|p| p.table)
+            .unwrap_or_else(|d| panic!("{d:#?}"))
+    };
+    let t = with("    trafficPolicy:\n      loadBalancer:\n        consistentHash:\n          httpCookie: {name: session, path: /, ttl: 60s}\n");
+    assert!(t.uses_source_ip() && !t.uses_clock());
+    let t = with("    trafficPolicy:\n      loadBalancer:\n        consistentHash:\n          httpCookie: {name: session, path: /}\n");
+    assert!(!t.uses_source_ip(), "a cookie that is never generated");
+    let t = with(
+        "    trafficPolicy:\n      loadBalancer:\n        consistentHash: {useSourceIp: true}\n",
+    );
+    assert!(t.uses_source_ip());
+    let t = with("    trafficPolicy:\n      loadBalancer: {simple: LEAST_REQUEST}\n      outlierDetection: {consecutive5xxErrors: 1}\n");
+    assert!(!t.uses_source_ip() && t.uses_clock());
+    let t = with("    trafficPolicy:\n      loadBalancer: {simple: ROUND_ROBIN}\n");
+    assert!(!t.uses_source_ip() && !t.uses_clock());
+}

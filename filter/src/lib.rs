@@ -64,6 +64,9 @@ mod wasm {
         table: RouteTable,
         debug: bool,
         listener_port: Option<u32>,
+        /// Ask Envoy for `source.address` / the time only when a decision can use them.
+        needs_source: bool,
+        needs_clock: bool,
         lb: RefCell<LbState>,
         rng: RefCell<SplitMix64>,
     }
@@ -139,6 +142,8 @@ mod wasm {
                     );
                     self.shared = Some(Rc::new(Shared {
                         metrics: RefCell::new(Metrics::default()),
+                        needs_source: p.table.uses_source_ip(),
+                        needs_clock: p.table.uses_clock(),
                         table: p.table,
                         debug: p.config.debug,
                         listener_port: p.config.listener_port,
@@ -237,10 +242,15 @@ mod wasm {
             if headers.iter().any(|(k, _)| k == "x-meshroute-test-trap") {
                 panic!("deliberate trap (built with the test-trap feature)");
             }
-            let source = hostcalls::get_property(vec!["source", "address"])
-                .ok()
-                .flatten()
-                .and_then(|b| plan::parse_source(&b));
+            let source = if shared.needs_source {
+                hostcalls::get_property(vec!["source", "address"])
+                    .ok()
+                    .flatten()
+                    .and_then(|b| plan::parse_source(&b))
+            } else {
+                None
+            };
+            let now = if shared.needs_clock { now_ms() } else { 0 };
             let listener_port = shared.listener_port.unwrap_or_else(|| {
                 hostcalls::get_property(vec!["destination", "port"])
                     .ok()
@@ -261,14 +271,7 @@ mod wasm {
                     self.replied = true;
                     return Action::Pause;
                 };
-                plan::plan(
-                    &shared.table,
-                    shared.debug,
-                    &inc,
-                    &mut lb,
-                    now_ms(),
-                    &mut *rng,
-                )
+                plan::plan(&shared.table, shared.debug, &inc, &mut lb, now, &mut *rng)
             };
             apply_request(&p.request);
             record(&shared, &p);
@@ -310,8 +313,18 @@ mod wasm {
             if self.replied {
                 return Action::Continue;
             }
-            if let Some(p) = &self.plan {
-                apply_response(&p.response.edits);
+            let (Some(p), Some(shared)) = (&self.plan, &self.shared) else {
+                return Action::Continue;
+            };
+            apply_response(&p.response.edits);
+            let Some((c, i)) = p.in_flight else {
+                return Action::Continue;
+            };
+            let Some(cluster) = shared.table.clusters.get(c as usize) else {
+                return Action::Continue;
+            };
+            // Only clusters with connection-pool limits have circuit breakers that can overflow.
+            if cluster.needs_own_envoy_cluster() {
                 let overloaded = hostcalls::get_map_value_bytes(
                     MapType::HttpResponseHeaders,
                     "x-envoy-overloaded",
@@ -320,52 +333,49 @@ mod wasm {
                 .flatten()
                 .is_some();
                 if overloaded {
-                    if let Some(shared) = &self.shared {
-                        if let Ok(mut m) = shared.metrics.try_borrow_mut() {
-                            m.inc("meshroute.requests.overflow");
-                        }
+                    if let Ok(mut m) = shared.metrics.try_borrow_mut() {
+                        m.inc("meshroute.requests.overflow");
                     }
                 }
-                // Passive outlier detection sees the final response of the stream (upstream
-                // answers and Envoy's own 503/504 for connect failures and timeouts).
-                if let (Some(shared), Some((c, i))) = (&self.shared, p.in_flight) {
-                    let status =
-                        hostcalls::get_map_value_bytes(MapType::HttpResponseHeaders, ":status")
-                            .ok()
-                            .flatten()
-                            .and_then(|b| {
-                                std::str::from_utf8(&b)
-                                    .ok()
-                                    .and_then(|s| s.parse::<u16>().ok())
-                            })
-                            .unwrap_or(0);
-                    let ejections = |lb: &LbState| {
-                        lb.clusters
-                            .get(c as usize)
-                            .and_then(|st| st.outlier.get(i))
-                            .map_or(0, |h| h.times_ejected)
-                    };
-                    let mut ejected = false;
-                    if let Ok(mut lb) = shared.lb.try_borrow_mut() {
-                        let before = ejections(&lb);
-                        meshroute_core::route::record_response(
-                            &shared.table,
-                            &mut lb,
-                            c,
-                            i,
-                            status,
-                            now_ms(),
-                        );
-                        ejected = ejections(&lb) > before;
-                    }
-                    // This response got its endpoint ejected (on this worker).
-                    if ejected {
-                        if let Ok(mut m) = shared.metrics.try_borrow_mut() {
-                            m.inc("meshroute.outlier.ejections");
-                            if let Some(name) = &p.cluster {
-                                m.inc(&format!("meshroute.cluster.{name}.ejections"));
-                            }
-                        }
+            }
+            // Passive outlier detection sees the final response of the stream (upstream
+            // answers and Envoy's own 503/504 for connect failures and timeouts); clusters
+            // without it need neither the status nor the time.
+            if cluster.outlier.is_some() {
+                let status =
+                    hostcalls::get_map_value_bytes(MapType::HttpResponseHeaders, ":status")
+                        .ok()
+                        .flatten()
+                        .and_then(|b| {
+                            std::str::from_utf8(&b)
+                                .ok()
+                                .and_then(|s| s.parse::<u16>().ok())
+                        })
+                        .unwrap_or(0);
+                let ejections = |lb: &LbState| {
+                    lb.clusters
+                        .get(c as usize)
+                        .and_then(|st| st.outlier.get(i))
+                        .map_or(0, |h| h.times_ejected)
+                };
+                let mut ejected = false;
+                if let Ok(mut lb) = shared.lb.try_borrow_mut() {
+                    let before = ejections(&lb);
+                    meshroute_core::route::record_response(
+                        &shared.table,
+                        &mut lb,
+                        c,
+                        i,
+                        status,
+                        now_ms(),
+                    );
+                    ejected = ejections(&lb) > before;
+                }
+                // This response got its endpoint ejected (on this worker).
+                if ejected {
+                    if let Ok(mut m) = shared.metrics.try_borrow_mut() {
+                        m.inc("meshroute.outlier.ejections");
+                        m.inc(&format!("meshroute.cluster.{}.ejections", cluster.name));
                     }
                 }
             }

@@ -11,6 +11,13 @@ use std::net::IpAddr;
 pub const ENDPOINT_HEADER: &str = "x-meshroute-endpoint";
 /// Request header the catch-all route's `cluster_header` reads.
 pub const CLUSTER_HEADER: &str = "x-meshroute-cluster";
+/// Request header that selects the bootstrap's route without a retry policy. The bootstrap's
+/// default route carries Istio's default retry policy and timeout (0, disabled), so a request
+/// whose VirtualService route uses both needs no router header at all; any other retry policy
+/// is written as `x-envoy-retry-*` headers on the marked route. (Envoy ORs `x-envoy-retry-on`
+/// with the route's own `retry_on` — source/common/router/retry_state_impl.cc — so a custom
+/// policy must not meet the default one.) The route removes it before the upstream.
+pub const RETRY_ROUTE_HEADER: &str = "x-meshroute-retry";
 /// The cluster every forwarded request uses (an ORIGINAL_DST cluster in the bootstrap).
 pub const UPSTREAM_CLUSTER: &str = "meshroute_upstream";
 /// Mirror `i` (0..MAX_MIRRORS) is steered by `x-meshroute-mirror-cluster-i` (the route's i-th
@@ -41,6 +48,7 @@ pub const MIRROR_CLUSTERS: [&str; MAX_MIRRORS] = [
 pub const CONTROL_HEADERS: &[&str] = &[
     ENDPOINT_HEADER,
     CLUSTER_HEADER,
+    RETRY_ROUTE_HEADER,
     "x-meshroute-mirror-cluster-0",
     "x-meshroute-mirror-cluster-1",
     "x-meshroute-mirror-cluster-2",
@@ -260,36 +268,47 @@ pub fn plan(
             for (k, v) in &f.request_headers.add {
                 p.request.push(Edit::Add(k.clone(), v.clone()));
             }
-            // Istio's default route timeout is 0 (disabled); Envoy's would be 15 s.
-            p.request.push(Edit::Set(
-                "x-envoy-upstream-rq-timeout-ms".into(),
-                Some(f.timeout_ms.to_string()),
-            ));
-            if let Some(r) = f.retry {
+            // Istio's default route timeout is 0 (disabled), and so is the bootstrap route's:
+            // only a VirtualService timeout needs the header.
+            if f.timeout_ms != 0 {
                 p.request.push(Edit::Set(
-                    "x-envoy-retry-on".into(),
-                    Some(r.retry_on.clone()),
+                    "x-envoy-upstream-rq-timeout-ms".into(),
+                    Some(f.timeout_ms.to_string()),
                 ));
-                p.request.push(Edit::Set(
-                    "x-envoy-max-retries".into(),
-                    Some(r.num_retries.to_string()),
-                ));
-                if !r.retriable_status_codes.is_empty() {
-                    let codes: Vec<String> = r
-                        .retriable_status_codes
-                        .iter()
-                        .map(u32::to_string)
-                        .collect();
-                    p.request.push(Edit::Set(
-                        "x-envoy-retriable-status-codes".into(),
-                        Some(codes.join(",")),
-                    ));
-                }
-                if let Some(t) = r.per_try_timeout_ms {
-                    p.request.push(Edit::Set(
-                        "x-envoy-upstream-rq-per-try-timeout-ms".into(),
-                        Some(t.to_string()),
-                    ));
+            }
+            match &f.retry {
+                // Istio's default policy: the bootstrap's default route has it.
+                Some(r) if r.is_default => {}
+                retry => {
+                    p.request
+                        .push(Edit::Set(RETRY_ROUTE_HEADER.into(), Some("custom".into())));
+                    if let Some(r) = retry {
+                        p.request.push(Edit::Set(
+                            "x-envoy-retry-on".into(),
+                            Some(r.retry_on.clone()),
+                        ));
+                        p.request.push(Edit::Set(
+                            "x-envoy-max-retries".into(),
+                            Some(r.num_retries.to_string()),
+                        ));
+                        if !r.retriable_status_codes.is_empty() {
+                            let codes: Vec<String> = r
+                                .retriable_status_codes
+                                .iter()
+                                .map(u32::to_string)
+                                .collect();
+                            p.request.push(Edit::Set(
+                                "x-envoy-retriable-status-codes".into(),
+                                Some(codes.join(",")),
+                            ));
+                        }
+                        if let Some(t) = r.per_try_timeout_ms {
+                            p.request.push(Edit::Set(
+                                "x-envoy-upstream-rq-per-try-timeout-ms".into(),
+                                Some(t.to_string()),
+                            ));
+                        }
+                    }
                 }
             }
             if let Some(ms) = f.delay_ms {
@@ -453,6 +472,12 @@ resources: |
       timeout: 3s
       headers: {request: {set: {x-added: "yes"}}, response: {remove: [x-internal]}}
       route: [{destination: {host: web}}]
+    - match: [{uri: {prefix: /retry/}}]
+      retries: {attempts: 3, perTryTimeout: 2s, retryOn: "5xx,418"}
+      route: [{destination: {host: web}}]
+    - match: [{uri: {prefix: /no-retry/}}]
+      retries: {attempts: 0}
+      route: [{destination: {host: web}}]
     - route: [{destination: {host: web}}]
 "#;
 
@@ -562,22 +587,65 @@ resources: |
             set_value(&p, "x-envoy-upstream-rq-timeout-ms"),
             Some(&Some("3000".to_string()))
         );
-        // Istio's default retry policy when `retries` is unset.
-        assert_eq!(
-            set_value(&p, "x-envoy-max-retries"),
-            Some(&Some("2".to_string()))
-        );
-        assert_eq!(
-            set_value(&p, "x-envoy-retriable-status-codes"),
-            Some(&Some("503".to_string()))
-        );
+        // Istio's default retry policy when `retries` is unset: the bootstrap's default route
+        // has it, so no retry header and no mark for the route without a policy.
+        for h in [
+            RETRY_ROUTE_HEADER,
+            "x-envoy-retry-on",
+            "x-envoy-max-retries",
+            "x-envoy-retriable-status-codes",
+        ] {
+            assert_eq!(set_value(&p, h), None, "{h}");
+        }
         assert_eq!(p.response.edits, vec![Edit::Set("x-internal".into(), None)]);
-        // The catch-all route: no timeout (Istio's default 0 = disabled).
+        // The catch-all route: no timeout (Istio's default 0 = disabled, the bootstrap
+        // route's too) and the default retry policy: no router header at all.
         let (p, _) = run(&t, &headers(&[], "web.example.com:80", b"/other"));
-        assert_eq!(
-            set_value(&p, "x-envoy-upstream-rq-timeout-ms"),
-            Some(&Some("0".to_string()))
+        assert_eq!(set_value(&p, "x-envoy-upstream-rq-timeout-ms"), None);
+        assert!(
+            p.request.iter().all(|e| match e {
+                Edit::Set(k, _) | Edit::Add(k, _) => k == CLUSTER_HEADER || k == ENDPOINT_HEADER,
+            }),
+            "only the steering headers: {:?}",
+            p.request
         );
+    }
+
+    #[test]
+    fn own_retry_policies_take_the_route_without_one() {
+        let t = table();
+        // retries set: marked, and the whole policy in headers (Envoy ORs x-envoy-retry-on with
+        // a route's retry_on, so it must not meet the default route's).
+        let (p, _) = run(&t, &headers(&[], "web.example.com", b"/retry/x"));
+        let v = |h| set_value(&p, h).cloned().flatten();
+        assert_eq!(v(RETRY_ROUTE_HEADER).as_deref(), Some("custom"));
+        assert_eq!(
+            v("x-envoy-retry-on").as_deref(),
+            Some("5xx,retriable-status-codes")
+        );
+        assert_eq!(v("x-envoy-max-retries").as_deref(), Some("3"));
+        assert_eq!(v("x-envoy-retriable-status-codes").as_deref(), Some("418"));
+        assert_eq!(
+            v("x-envoy-upstream-rq-per-try-timeout-ms").as_deref(),
+            Some("2000")
+        );
+        // attempts: 0 disables retries: the route without a policy, and no retry header.
+        let (p, _) = run(&t, &headers(&[], "web.example.com", b"/no-retry/x"));
+        assert_eq!(
+            set_value(&p, RETRY_ROUTE_HEADER)
+                .cloned()
+                .flatten()
+                .as_deref(),
+            Some("custom")
+        );
+        assert_eq!(set_value(&p, "x-envoy-retry-on"), None);
+        assert_eq!(set_value(&p, "x-envoy-max-retries"), None);
+        // A client cannot pick the route without retries itself.
+        let (p, _) = run(
+            &t,
+            &headers(&[(RETRY_ROUTE_HEADER, b"custom")], "web.example.com", b"/"),
+        );
+        assert_eq!(set_value(&p, RETRY_ROUTE_HEADER), Some(&None));
     }
 
     #[test]
