@@ -35,26 +35,69 @@ mod wasm {
     }}
 
     /// Envoy counters (`/stats`: `wasmcustom.meshroute.*`), defined on first use per worker.
+    /// Increments are counted here and handed to Envoy on the worker's tick
+    /// ([`FLUSH_PERIOD`]), not one host call each per request; names are formatted into one
+    /// reused buffer, so a known counter costs a hash lookup and no allocation.
     #[derive(Default)]
     struct Metrics {
-        ids: std::collections::HashMap<String, u32>,
+        /// name → index into `counters`.
+        index: std::collections::HashMap<String, usize>,
+        /// (Envoy metric id, increments not yet handed to Envoy).
+        counters: Vec<(u32, u64)>,
+        name: String,
     }
+
+    /// How often each worker hands its counted increments to Envoy: `/stats` lags by at most
+    /// this much.
+    pub const FLUSH_PERIOD: std::time::Duration = std::time::Duration::from_millis(250);
 
     impl Metrics {
         fn inc(&mut self, name: &str) {
-            let id = match self.ids.get(name) {
-                Some(&id) => id,
+            self.name.clear();
+            self.name.push_str(name);
+            self.inc_name();
+        }
+
+        fn inc_fmt(&mut self, args: std::fmt::Arguments) {
+            use std::fmt::Write;
+            self.name.clear();
+            let _ = self.name.write_fmt(args);
+            self.inc_name();
+        }
+
+        fn inc_name(&mut self) {
+            let slot = match self.index.get(self.name.as_str()) {
+                Some(&slot) => slot,
                 None => {
-                    match hostcalls::define_metric(proxy_wasm::types::MetricType::Counter, name) {
-                        Ok(id) => {
-                            self.ids.insert(name.to_string(), id);
-                            id
-                        }
-                        Err(_) => return,
-                    }
+                    let Ok(id) = hostcalls::define_metric(
+                        proxy_wasm::types::MetricType::Counter,
+                        &self.name,
+                    ) else {
+                        return;
+                    };
+                    self.counters.push((id, 0));
+                    self.index
+                        .insert(self.name.clone(), self.counters.len() - 1);
+                    self.counters.len() - 1
                 }
             };
-            let _ = hostcalls::increment_metric(id, 1);
+            self.counters[slot].1 += 1;
+        }
+
+        fn flush(&mut self) {
+            for (id, pending) in &mut self.counters {
+                if *pending > 0 {
+                    let _ = hostcalls::increment_metric(*id, *pending as i64);
+                    *pending = 0;
+                }
+            }
+        }
+    }
+
+    impl Drop for Metrics {
+        /// A replaced configuration's last increments still reach Envoy.
+        fn drop(&mut self) {
+            self.flush();
         }
     }
 
@@ -104,6 +147,14 @@ mod wasm {
     impl Context for Root {}
 
     impl RootContext for Root {
+        fn on_tick(&mut self) {
+            if let Some(shared) = &self.shared {
+                if let Ok(mut m) = shared.metrics.try_borrow_mut() {
+                    m.flush();
+                }
+            }
+        }
+
         fn on_configure(&mut self, _size: usize) -> bool {
             let bytes = hostcalls::get_buffer(
                 proxy_wasm::types::BufferType::PluginConfiguration,
@@ -140,6 +191,7 @@ mod wasm {
                         p.table.listeners.len(),
                         p.table.clusters.len()
                     );
+                    let _ = hostcalls::set_tick_period(FLUSH_PERIOD);
                     self.shared = Some(Rc::new(Shared {
                         metrics: RefCell::new(Metrics::default()),
                         needs_source: p.table.uses_source_ip(),
@@ -202,17 +254,17 @@ mod wasm {
     /// (`%FILTER_STATE(wasm.meshroute:PLAIN)%`).
     fn record(shared: &Shared, p: &Plan) {
         if let Ok(mut m) = shared.metrics.try_borrow_mut() {
-            m.inc(&format!("meshroute.requests.{}", p.outcome));
+            m.inc_fmt(format_args!("meshroute.requests.{}", p.outcome));
             if p.delayed {
                 m.inc("meshroute.requests.delay");
             }
             if let (Some(vs), Some(route)) = (&p.virtual_service, &p.route) {
-                m.inc(&format!("meshroute.route.{vs}.{route}.{}", p.outcome));
+                m.inc_fmt(format_args!("meshroute.route.{vs}.{route}.{}", p.outcome));
             } else if let Some(vs) = &p.virtual_service {
-                m.inc(&format!("meshroute.route.{vs}.{}", p.outcome));
+                m.inc_fmt(format_args!("meshroute.route.{vs}.{}", p.outcome));
             }
             if let Some(c) = &p.cluster {
-                m.inc(&format!("meshroute.cluster.{c}.requests"));
+                m.inc_fmt(format_args!("meshroute.cluster.{c}.requests"));
             }
         }
         let log = format!(
@@ -375,7 +427,7 @@ mod wasm {
                 if ejected {
                     if let Ok(mut m) = shared.metrics.try_borrow_mut() {
                         m.inc("meshroute.outlier.ejections");
-                        m.inc(&format!("meshroute.cluster.{}.ejections", cluster.name));
+                        m.inc_fmt(format_args!("meshroute.cluster.{}.ejections", cluster.name));
                     }
                 }
             }

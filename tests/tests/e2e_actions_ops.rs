@@ -5,7 +5,9 @@
 
 mod actions_support;
 
-use actions_support::{admin, by_pod, counter, get, get_with, start, write_example, DEMOAPP};
+use actions_support::{
+    admin, by_pod, counter, get, get_with, settled_stats, start, write_example, DEMOAPP,
+};
 use meshroute_tests::harness::http::{self, parallel, Conn, Response};
 use meshroute_tests::harness::{e2e_bins, eventually, repo_root, Reload};
 use std::collections::BTreeSet;
@@ -332,7 +334,13 @@ fn e2e_observability_counters_and_access_log() {
             total += 1;
         }
     }
-    let c = |name: &str| counter(&s, &format!("wasmcustom.meshroute.{name}"));
+    let stats = settled_stats(&s, "wasmcustom\\.meshroute\\.");
+    let c = |name: &str| {
+        stats
+            .get(&format!("wasmcustom.meshroute.{name}"))
+            .copied()
+            .unwrap_or(0)
+    };
     for (outcome, n) in [
         ("forwarded", 7),
         ("redirect", 2),

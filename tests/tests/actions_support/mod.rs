@@ -154,9 +154,16 @@ pub fn envoy_stats(s: &Scenario, filter: &str) -> BTreeMap<String, u64> {
         .collect()
 }
 
-/// One counter (0 when not defined yet).
+/// The filter counts its counters in each worker and hands them to Envoy on the worker's tick
+/// (every 250 ms, filter/src/lib.rs `FLUSH_PERIOD`): this waits for two ticks, then reads.
+pub fn settled_stats(s: &Scenario, filter: &str) -> BTreeMap<String, u64> {
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    envoy_stats(s, filter)
+}
+
+/// One counter (0 when not defined yet), once the filter's counts have reached Envoy.
 pub fn counter(s: &Scenario, name: &str) -> u64 {
-    envoy_stats(s, &regex_escape(name))
+    settled_stats(s, &regex_escape(name))
         .get(name)
         .copied()
         .unwrap_or(0)
