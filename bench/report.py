@@ -210,30 +210,31 @@ def analysis(report, summaries, rat, crit):
     L.append("""What the filter does per forwarded request today (filter/src/lib.rs, plan.rs), each a wasm→host
 call that copies data across the VM boundary:
 
-- request headers: `get_map_bytes` of the whole header map (1), `get_property(source.address)` (1),
-  `get_current_time` (1); header writes: `x-meshroute-cluster`, `x-meshroute-endpoint`,
-  `x-envoy-upstream-rq-timeout-ms`, and with Istio's default retry policy `x-envoy-retry-on`,
-  `x-envoy-max-retries`, `x-envoy-retriable-status-codes` (6 `set_map_value`, each also clearing
-  Envoy's route cache, so the route is resolved twice); counters: 3 `increment_metric` after 3
-  `format!`ed names looked up in a hash map; access-log filter state: 1 `set_property`;
-- response headers: `get_map_value(x-envoy-overloaded)`, `get_map_value(:status)`,
-  `get_current_time` (3); on_log: none.
+- request headers: `get_map_bytes` of the whole header map (1); two steering writes,
+  `x-meshroute-cluster` and `x-meshroute-endpoint` (2); the access-log filter state,
+  `set_property` (1). That is all for a route that keeps Istio's defaults: the bootstrap's
+  default route carries Istio's default retry policy and timeout (0), so no router header is
+  written (an own timeout adds one write; an own retry policy adds `x-meshroute-retry`, which
+  selects the bootstrap route without a policy, plus 2–4 `x-envoy-retry-*` headers, since Envoy
+  ORs `x-envoy-retry-on` with a route's). `get_property(source.address)` only when a cluster hashes
+  on the source IP or generates a hash cookie; `get_current_time` only with outlier detection.
+- counters: none per request — each worker counts in wasm memory and hands the counts to Envoy
+  on a 250 ms tick;
+- response headers: nothing, unless the cluster has outlier detection (`:status` and the time)
+  or connection-pool limits (`x-envoy-overloaded`); on_log: none.
 
-About 16 host calls per request against the issue's goal of "read the header map once; one
-write for the steering header", plus two more native filters in the chain than the floor
+So 4 host calls per request on the seed (it was 16 before the change on 2026-11-25: 6 header
+writes incl. Istio's default retry policy and the timeout, `source.address`, 2 clock reads, 3
+`increment_metric`, 2 response header reads). The remaining gap to the floor is mostly the
+header-map read, the two writes (each clears Envoy's route cache, so the route is resolved
+again), the filter state, and two more native filters in the chain than the floor
 (`header_to_metadata`, `fault`).
 
-Work to close the gap (in order of expected gain): (1) move the per-request constants into
-Envoy config instead of headers — the timeout and the retry policy of the catch-all route are
-the same for most routes, so set them on Envoy routes (or write them only when they differ
-from Istio's defaults) and drop 3–4 header writes; (2) one steering write: carry cluster and
-endpoint in one header/metadata value; (3) counters and the access-log filter state off the hot
-path (batch counters per worker, filter state only when access logging is configured); (4)
-`source.address` only when a rule needs it (sourceIP hash, sourceLabels are static for a
-gateway); (5) the response path only for clusters with outlier detection or least-request
-state; (6) the start-up: V8 compiles the whole module before the first `on_configure` (see the
-start-up table: the seed's start-up is nearly all module compilation; the no-op module is 17×
-smaller) — a smaller module (`opt-level = "z"`, fewer regex features) and Envoy's wasm module
+Work to close the rest (in order of expected gain): (1) one steering write: carry cluster and
+endpoint in one header/metadata value; (2) the access-log filter state only when access logging
+is configured; (3) the start-up: V8 compiles the whole module before the first `on_configure` (see
+the start-up table: the seed's start-up is nearly all module compilation; the no-op module is
+17× smaller) — a smaller module (`opt-level = "z"`, fewer regex features) and Envoy's wasm module
 cache help; reloads reuse the compiled module. For 10,000 services the config itself is the
 cost: each VM (main thread, worker, ECDS canary) loads, validates and compiles ~12 MB of YAML,
 and each keeps its own copy of the table (RSS table) — a pre-compiled binary table shipped in

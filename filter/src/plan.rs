@@ -235,13 +235,15 @@ pub fn plan(
                 return p;
             };
             // Clusters with DestinationRule connection-pool settings have an Envoy cluster of their
-            // own (named like Istio's) carrying those circuit breakers; the rest share one.
-            let envoy_cluster = match table.clusters.get(f.cluster as usize) {
-                Some(c) if c.needs_own_envoy_cluster() => c.name.clone(),
-                _ => UPSTREAM_CLUSTER.to_string(),
-            };
-            p.request
-                .push(Edit::Set(CLUSTER_HEADER.into(), Some(envoy_cluster)));
+            // own (named like Istio's) carrying those circuit breakers, named by the cluster
+            // header; the rest share UPSTREAM_CLUSTER, the bootstrap routes' default, and need
+            // only the endpoint (which every bootstrap route requires).
+            if let Some(c) = table.clusters.get(f.cluster as usize) {
+                if c.needs_own_envoy_cluster() {
+                    p.request
+                        .push(Edit::Set(CLUSTER_HEADER.into(), Some(c.name.clone())));
+                }
+            }
             p.request
                 .push(Edit::Set(ENDPOINT_HEADER.into(), Some(ep.to_string())));
             if let Some(i) = f.endpoint {
@@ -530,10 +532,9 @@ resources: |
             set_value(&p, ENDPOINT_HEADER),
             Some(&Some("10.0.0.1:8080".to_string()))
         );
-        assert_eq!(
-            set_value(&p, CLUSTER_HEADER),
-            Some(&Some(UPSTREAM_CLUSTER.to_string()))
-        );
+        // The shared cluster is the bootstrap routes' default: the client's header is removed
+        // and none is written.
+        assert_eq!(set_value(&p, CLUSTER_HEADER), Some(&None));
     }
 
     #[test]
