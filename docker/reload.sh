@@ -31,13 +31,18 @@ if ! cmp -s "$wasm" "$run_dir/meshroute_filter.wasm" 2>/dev/null; then
   mv "$run_dir/.meshroute_filter.wasm.tmp" "$run_dir/meshroute_filter.wasm"
 fi
 cd "$run_dir"
-compile() { # name listen admin config
-  local only=()
-  [ -f "$1.yaml" ] && only=(--ecds-only)
-  "$meshroute" bootstrap -c "$config_dir/$1.yaml" -o . --relative "${only[@]}" \
+compile() { # name listen admin
+  # The bootstrap is written too: Envoy reads it only at start, but a meshroute upgrade can change
+  # it together with the filter (routes the filter relies on); then the container needs a restart.
+  local before=
+  [ -f "$1.yaml" ] && before=$(cksum < "$1.yaml")
+  "$meshroute" bootstrap -c "$config_dir/$1.yaml" -o . --relative \
     --envoy-file "$1.yaml" --ecds-dir "$1/ecds" --wasm meshroute_filter.wasm \
     --listen "$2" --admin "$3" --access-log /dev/stdout >/dev/null
   echo "$1: $run_dir/$1/ecds/meshroute.yaml"
+  if [ -n "$before" ] && [ "$before" != "$(cksum < "$1.yaml")" ]; then
+    echo "$1: the Envoy bootstrap $1.yaml changed (a new meshroute version): restart that container" >&2
+  fi
 }
 compile gateway 0.0.0.0:8080 0.0.0.0:15000
 compile sidecar 127.0.0.1:15001 127.0.0.1:15000
