@@ -1183,25 +1183,27 @@ fn header_ops(h: Option<&Headers>) -> (HeaderOps, HeaderOps, Option<String>) {
         return (rq, rs, authority);
     };
     let is_auth = |k: &str| k.eq_ignore_ascii_case(":authority") || k.eq_ignore_ascii_case("host");
+    // meshroute's own steering headers are never touched by a VirtualService (MR0203).
+    let reserved = crate::validate::is_reserved_header;
     if let Some(r) = &h.request {
         for (k, v) in &r.add {
             if is_auth(k) {
                 authority = Some(v.clone());
-            } else if !k.starts_with(':') {
+            } else if !k.starts_with(':') && !reserved(k) {
                 rq.add.push((k.to_ascii_lowercase(), v.clone()));
             }
         }
         for (k, v) in &r.set {
             if is_auth(k) {
                 authority = Some(v.clone());
-            } else if !k.starts_with(':') {
+            } else if !k.starts_with(':') && !reserved(k) {
                 rq.set.push((k.to_ascii_lowercase(), v.clone()));
             }
         }
         rq.remove = r
             .remove
             .iter()
-            .filter(|k| !k.starts_with(':') && !is_auth(k))
+            .filter(|k| !k.starts_with(':') && !is_auth(k) && !reserved(k))
             .map(|k| k.to_ascii_lowercase())
             .collect();
     }

@@ -472,7 +472,7 @@ resources: |
     - match: [{uri: {prefix: /v1/}}]
       rewrite: {uri: /}
       timeout: 3s
-      headers: {request: {set: {x-added: "yes"}}, response: {remove: [x-internal]}}
+      headers: {request: {set: {x-added: "yes", x-meshroute-endpoint: "6.6.6.6:22"}}, response: {remove: [x-internal]}}
       route: [{destination: {host: web}}]
     - match: [{uri: {prefix: /retry/}}]
       retries: {attempts: 3, perTryTimeout: 2s, retryOn: "5xx,418"}
@@ -584,6 +584,11 @@ resources: |
             Some(&Some("/items?q=1".to_string()))
         );
         assert_eq!(set_value(&p, "x-added"), Some(&Some("yes".to_string())));
+        // A VirtualService cannot steer through meshroute's own headers (MR0203).
+        assert_eq!(
+            set_value(&p, ENDPOINT_HEADER),
+            Some(&Some("10.0.0.1:8080".to_string()))
+        );
         assert_eq!(
             set_value(&p, "x-envoy-upstream-rq-timeout-ms"),
             Some(&Some("3000".to_string()))

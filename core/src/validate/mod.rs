@@ -38,6 +38,21 @@ pub use enforcement::not_enforced_table;
 /// a mistake.
 pub const EMPTY_STRING_MATCH: &str = "MR0202";
 
+/// meshroute's own code: a request header operation on an `x-meshroute-*` header. Those names
+/// steer the filter's Envoy (endpoint, cluster, retry route, mirrors), so meshroute does not
+/// apply such operations; Istio would pass the header to the upstream.
+pub const RESERVED_HEADER: &str = "MR0203";
+
+/// Request headers meshroute reserves: its steering headers all start with this.
+pub const RESERVED_HEADER_PREFIX: &str = "x-meshroute-";
+
+/// Whether a request header operation names a header meshroute reserves (case-insensitive).
+pub fn is_reserved_header(name: &str) -> bool {
+    name.len() >= RESERVED_HEADER_PREFIX.len()
+        && name.as_bytes()[..RESERVED_HEADER_PREFIX.len()]
+            .eq_ignore_ascii_case(RESERVED_HEADER_PREFIX.as_bytes())
+}
+
 /// Validates every loaded Istio resource on its own (no cross-resource checks).
 pub fn validate(res: &Resources) -> Vec<Diagnostic> {
     let mut out = Vec::new();

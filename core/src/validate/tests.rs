@@ -540,6 +540,27 @@ fn header_operations_are_checked() {
     invalid(VS, &http("route:\n- destination: {host: r}\n  headers: {response: {set: {\":status\": \"200\"}}}"), "spec.http[0].route[0].headers.response.set[:status]", "':' prefix");
 }
 
+/// meshroute's steering headers cannot be set, added or removed by a VirtualService: a warning
+/// (MR0203) names the field, and compile leaves the operation out.
+#[test]
+fn request_operations_on_meshroute_headers_warn_and_are_not_applied() {
+    let spec = http("route:\n- destination: {host: r}\n  headers: {request: {remove: [X-Meshroute-Retry]}}\nheaders:\n  request: {set: {x-meshroute-endpoint: \"6.6.6.6:22\", x-ok: a}, add: {x-meshroute-cluster: evil}}\n  response: {set: {x-meshroute-route: r}}");
+    let d = run(&doc(VS, &spec));
+    let reserved: std::collections::BTreeSet<&str> = d
+        .iter()
+        .filter(|d| d.code == crate::validate::RESERVED_HEADER)
+        .map(|d| d.path.as_str())
+        .collect();
+    let want: std::collections::BTreeSet<&str> = [
+        "spec.http[0].route[0].headers.request.remove[0]",
+        "spec.http[0].headers.request.add[x-meshroute-cluster]",
+        "spec.http[0].headers.request.set[x-meshroute-endpoint]",
+    ]
+    .into();
+    assert_eq!(reserved, want, "{d:#?}");
+    assert!(d.iter().all(|d| d.severity != Severity::Error), "{d:#?}");
+}
+
 #[test]
 fn authority_is_rewritten_in_one_place() {
     invalid(VS, &http("route:\n- destination: {host: r}\nrewrite: {authority: a.com}\nheaders: {request: {set: {host: b.com}}}"), "spec.http[0].headers.request.set[host]", "more than once");

@@ -4,7 +4,7 @@
 //! agent/validation.go `ValidateHTTPRetry`.
 
 use super::common::*;
-use super::{key, Sink, EMPTY_STRING_MATCH};
+use super::{is_reserved_header, key, Sink, EMPTY_STRING_MATCH, RESERVED_HEADER};
 use crate::diag::Severity;
 use crate::model::istio::*;
 use std::collections::BTreeMap;
@@ -519,13 +519,13 @@ fn headers(s: &mut Sink, path: &str, h: Option<&Headers>) {
                 let p = key(&format!("{path}.request.{op}"), name);
                 s.check(&p, validate_header_op_name_with_authority(name));
                 s.check(&p, validate_header_value(val));
+                reserved(s, &p, name);
             }
         }
         for (i, name) in req.remove.iter().enumerate() {
-            s.check(
-                &format!("{path}.request.remove[{i}]"),
-                validate_header_op_name(name),
-            );
+            let p = format!("{path}.request.remove[{i}]");
+            s.check(&p, validate_header_op_name(name));
+            reserved(s, &p, name);
         }
     }
     if let Some(resp) = &h.response {
@@ -542,6 +542,20 @@ fn headers(s: &mut Sink, path: &str, h: Option<&Headers>) {
                 validate_header_op_name(name),
             );
         }
+    }
+}
+
+/// A request header operation on a header meshroute steers Envoy with is not applied.
+fn reserved(s: &mut Sink, path: &str, name: &str) {
+    if is_reserved_header(name) {
+        s.emit(
+            RESERVED_HEADER,
+            Severity::Warning,
+            path,
+            format!(
+                "{name:?} is reserved by meshroute (its x-meshroute-* request headers steer Envoy), so this operation is not applied; Istio would pass the header on — use another name"
+            ),
+        );
     }
 }
 
