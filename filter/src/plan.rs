@@ -144,6 +144,30 @@ fn find<'a>(headers: &'a [(String, Vec<u8>)], name: &str) -> &'a [u8] {
         .map_or(&[][..], |(_, v)| v.as_slice())
 }
 
+/// gRPC retry conditions: in a route's `retry_on` Envoy reads them with the HTTP ones, but as
+/// headers it parses them only from `x-envoy-retry-grpc-on` (`x-envoy-retry-on` ignores them;
+/// source/common/router/retry_state_impl.cc `parseRetryOn` / `parseRetryGrpcOn`).
+const GRPC_RETRY_ON: [&str; 5] = [
+    "cancelled",
+    "deadline-exceeded",
+    "internal",
+    "resource-exhausted",
+    "unavailable",
+];
+
+/// Istio's `retryOn` list (as compiled) → (`x-envoy-retry-on`, `x-envoy-retry-grpc-on`) values.
+pub fn split_retry_on(retry_on: &str) -> (String, String) {
+    let (mut http, mut grpc) = (Vec::new(), Vec::new());
+    for c in retry_on.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        if GRPC_RETRY_ON.contains(&c) {
+            grpc.push(c);
+        } else {
+            http.push(c);
+        }
+    }
+    (http.join(","), grpc.join(","))
+}
+
 /// Decides and plans one request. Never panics, whatever the header bytes.
 pub fn plan(
     table: &RouteTable,
@@ -285,10 +309,15 @@ pub fn plan(
                     p.request
                         .push(Edit::Set(RETRY_ROUTE_HEADER.into(), Some("custom".into())));
                     if let Some(r) = retry {
-                        p.request.push(Edit::Set(
-                            "x-envoy-retry-on".into(),
-                            Some(r.retry_on.clone()),
-                        ));
+                        let (http, grpc) = split_retry_on(&r.retry_on);
+                        if !http.is_empty() {
+                            p.request
+                                .push(Edit::Set("x-envoy-retry-on".into(), Some(http)));
+                        }
+                        if !grpc.is_empty() {
+                            p.request
+                                .push(Edit::Set("x-envoy-retry-grpc-on".into(), Some(grpc)));
+                        }
                         p.request.push(Edit::Set(
                             "x-envoy-max-retries".into(),
                             Some(r.num_retries.to_string()),
@@ -477,6 +506,9 @@ resources: |
     - match: [{uri: {prefix: /retry/}}]
       retries: {attempts: 3, perTryTimeout: 2s, retryOn: "5xx,418"}
       route: [{destination: {host: web}}]
+    - match: [{uri: {prefix: /grpc-retry/}}]
+      retries: {attempts: 2, retryOn: "unavailable,connect-failure,cancelled"}
+      route: [{destination: {host: web}}]
     - match: [{uri: {prefix: /no-retry/}}]
       retries: {attempts: 0}
       route: [{destination: {host: web}}]
@@ -634,6 +666,15 @@ resources: |
         assert_eq!(
             v("x-envoy-upstream-rq-per-try-timeout-ms").as_deref(),
             Some("2000")
+        );
+        assert_eq!(v("x-envoy-retry-grpc-on"), None);
+        // gRPC conditions only work as x-envoy-retry-grpc-on.
+        let (p, _) = run(&t, &headers(&[], "web.example.com", b"/grpc-retry/x"));
+        let v = |h| set_value(&p, h).cloned().flatten();
+        assert_eq!(v("x-envoy-retry-on").as_deref(), Some("connect-failure"));
+        assert_eq!(
+            v("x-envoy-retry-grpc-on").as_deref(),
+            Some("unavailable,cancelled")
         );
         // attempts: 0 disables retries: the route without a policy, and no retry header.
         let (p, _) = run(&t, &headers(&[], "web.example.com", b"/no-retry/x"));
