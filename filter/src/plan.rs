@@ -168,6 +168,20 @@ pub fn split_retry_on(retry_on: &str) -> (String, String) {
     (http.join(","), grpc.join(","))
 }
 
+/// The control header `name` is (any case), if it is one.
+fn control_header(name: &str) -> Option<&'static str> {
+    let b = name.as_bytes();
+    let candidate = (b.len() > 8 && b[..8].eq_ignore_ascii_case(b"x-envoy-"))
+        || (b.len() > 12 && b[..12].eq_ignore_ascii_case(b"x-meshroute-"));
+    if !candidate {
+        return None;
+    }
+    CONTROL_HEADERS
+        .iter()
+        .copied()
+        .find(|c| c.eq_ignore_ascii_case(name))
+}
+
 /// Decides and plans one request. Never panics, whatever the header bytes.
 pub fn plan(
     table: &RouteTable,
@@ -178,18 +192,22 @@ pub fn plan(
     rng: &mut dyn Rng,
 ) -> Plan {
     let mut p = Plan::default();
-    // Strip every control header a client may have sent, first, whatever happens next.
-    for h in CONTROL_HEADERS {
-        if inc.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(h)) {
-            p.request.push(Edit::Set((*h).to_string(), None));
+    // Strip every control header a client may have sent, first, whatever happens next. One pass
+    // over the request's headers; only `x-envoy-*` / `x-meshroute-*` names are looked up.
+    let mut headers: Vec<(&[u8], &[u8])> = Vec::with_capacity(inc.headers.len());
+    for (k, v) in inc.headers {
+        if k.starts_with(':') {
+            continue;
         }
+        if let Some(c) = control_header(k) {
+            let stripped = Edit::Set(c.to_string(), None);
+            if !p.request.contains(&stripped) {
+                p.request.push(stripped);
+            }
+            continue;
+        }
+        headers.push((k.as_bytes(), v.as_slice()));
     }
-    let headers: Vec<(&[u8], &[u8])> = inc
-        .headers
-        .iter()
-        .filter(|(k, _)| !k.starts_with(':') && !CONTROL_HEADERS.contains(&k.as_str()))
-        .map(|(k, v)| (k.as_bytes(), v.as_slice()))
-        .collect();
     let mut authority = find(inc.headers, ":authority");
     if authority.is_empty() {
         authority = find(inc.headers, "host");
