@@ -210,29 +210,38 @@ def analysis(report, summaries, rat, crit):
     L.append("""What the filter does per forwarded request today (filter/src/lib.rs, plan.rs), each a wasm→host
 call that copies data across the VM boundary:
 
-- request headers: `get_map_bytes` of the whole header map (1); two steering writes,
-  `x-meshroute-cluster` and `x-meshroute-endpoint` (2); the access-log filter state,
-  `set_property` (1). That is all for a route that keeps Istio's defaults: the bootstrap's
-  default route carries Istio's default retry policy and timeout (0), so no router header is
-  written (an own timeout adds one write; an own retry policy adds `x-meshroute-retry`, which
-  selects the bootstrap route without a policy, plus 2–4 `x-envoy-retry-*` headers, since Envoy
-  ORs `x-envoy-retry-on` with a route's). `get_property(source.address)` only when a cluster hashes
-  on the source IP or generates a hash cookie; `get_current_time` only with outlier detection.
+- request headers: `get_map_bytes` of the whole header map (1); one steering write,
+  `x-meshroute-endpoint` (1) — the bootstrap's routes default to the shared `meshroute_upstream`
+  cluster, so `x-meshroute-cluster` is written only for services with a cluster of their own
+  (connection-pool limits); the access-log filter state, `set_property` (1). That is all for a
+  route that keeps Istio's defaults: the bootstrap's default route carries Istio's default retry
+  policy and timeout (0), so no router header is written (an own timeout adds one write; an own
+  retry policy adds `x-meshroute-retry`, which selects the bootstrap route without a policy, plus
+  2–5 `x-envoy-retry-*` headers, since Envoy ORs `x-envoy-retry-on` with a route's).
+  `get_property(source.address)` only when a cluster hashes on the source IP or generates a hash
+  cookie; `get_current_time` only with outlier detection.
 - counters: none per request — each worker counts in wasm memory and hands the counts to Envoy
   on a 250 ms tick;
 - response headers: nothing, unless the cluster has outlier detection (`:status` and the time)
   or connection-pool limits (`x-envoy-overloaded`); on_log: none.
 
-So 4 host calls per request on the seed (it was 16 before the change on 2026-11-25: 6 header
-writes incl. Istio's default retry policy and the timeout, `source.address`, 2 clock reads, 3
-`increment_metric`, 2 response header reads). The remaining gap to the floor is mostly the
-header-map read, the two writes (each clears Envoy's route cache, so the route is resolved
-again), the filter state, and two more native filters in the chain than the floor
-(`header_to_metadata`, `fault`).
+So 3 host calls per request on the seed, down from 16 (2026-11-25: 6 header writes incl. Istio's
+default retry policy and the timeout, `source.address`, 2 clock reads, 3 `increment_metric`, 2
+response header reads). This run measured that build. The CPU capacity ratio did not move with it
+as much as the count suggests: the previous full run (another machine, before the change) gave
+0.71 / 0.64 / 0.67, and two `--quick` runs on one machine minutes apart gave 0.74 (before) and
+0.88 / 0.88 (after) on the seed, 0.75 and 0.82 / 0.75 on 1,000 services — the floor's own CPU per
+request varies by ±30 % between runs on this shared machine. What is left is not host-call
+count: the filter's wasm code itself (the routing plan took ~0.8 µs natively per seed request in
+the measured build, ~0.4 µs since its header scan became one pass,
+`cargo test --release -p meshroute-filter --test plan_cost -- --ignored --nocapture`, and
+V8 runs it TurboFan-compiled), the header-map copy, V8's host-call wrappers, and two more
+native filters in the chain than the floor (`header_to_metadata`, `fault`); the stripped Envoy
+binary and V8's unnamed JIT code do not let perf split it further here.
 
-Work to close the rest (in order of expected gain): (1) one steering write: carry cluster and
-endpoint in one header/metadata value; (2) the access-log filter state only when access logging
-is configured; (3) the start-up: V8 compiles the whole module before the first `on_configure` (see
+Work to close the rest (in order of expected gain): (1) attribute the remaining cost with a
+symbolized Envoy build (not available from the wheel); (2) the access-log filter state only when
+access logging is configured; (3) the start-up: V8 compiles the whole module before the first `on_configure` (see
 the start-up table: the seed's start-up is nearly all module compilation; the no-op module is
 17× smaller) — a smaller module (`opt-level = "z"`, fewer regex features) and Envoy's wasm module
 cache help; reloads reuse the compiled module. For 10,000 services the config itself is the
