@@ -37,6 +37,9 @@ pub struct FailMode {
     pub remaining: Option<u64>,
     /// Fraction of requests to fail, in parts per million.
     pub rate_ppm: u64,
+    /// A gRPC status for the injected answers (`grpc-status` header), as a gRPC server answers
+    /// a failed call: with `status` 200 the failure is visible only to gRPC-aware retries.
+    pub grpc: Option<u32>,
     /// Eligible requests seen since this mode was set.
     seen: u64,
 }
@@ -48,6 +51,7 @@ impl FailMode {
             status,
             remaining: count,
             rate_ppm: (rate.clamp(0.0, 1.0) * 1_000_000.0).round() as u64,
+            grpc: None,
             seen: 0,
         }
     }
@@ -83,6 +87,7 @@ impl FailMode {
                 self.remaining.map_or("null".into(), |n| n.to_string()),
             ),
             ("rate", (self.rate_ppm as f64 / 1_000_000.0).to_string()),
+            ("grpc", self.grpc.map_or("null".into(), |g| g.to_string())),
         ])
     }
 }
@@ -220,13 +225,22 @@ impl App {
             if latency > 0 {
                 thread::sleep(Duration::from_millis(latency));
             }
-            let injected = lock(&self.fail).next_failure();
+            let (injected, grpc) = {
+                let mut fail = lock(&self.fail);
+                (fail.next_failure(), fail.grpc)
+            };
             let resp = match injected {
-                Some(status) => Response::text(
-                    status,
-                    format!("demoapp {} injected failure: {status}\n", self.name),
-                )
-                .with_header("x-demoapp-injected-failure", "true"),
+                Some(status) => {
+                    let r = Response::text(
+                        status,
+                        format!("demoapp {} injected failure: {status}\n", self.name),
+                    )
+                    .with_header("x-demoapp-injected-failure", "true");
+                    match grpc {
+                        Some(g) => r.with_header("grpc-status", g.to_string()),
+                        None => r,
+                    }
+                }
                 None => self.route(path, req),
             };
             let mut stats = lock(&self.stats);
@@ -342,7 +356,8 @@ impl App {
                 let status = query_param(query, "status");
                 let count = query_param(query, "count");
                 let rate = query_param(query, "rate");
-                if status.is_some() || count.is_some() || rate.is_some() {
+                let grpc = query_param(query, "grpc");
+                if status.is_some() || count.is_some() || rate.is_some() || grpc.is_some() {
                     let Some(status) = status.map_or(Some(503), config::parse_status) else {
                         return bad("status must be 0 or 200..=599");
                     };
@@ -356,10 +371,20 @@ impl App {
                     let Some(rate) = rate.map_or(Some(1.0), config::parse_rate) else {
                         return bad("rate must be a number 0..=1");
                     };
+                    let grpc = match grpc.filter(|g| !g.is_empty()) {
+                        None => None,
+                        Some(g) => match g.parse::<u32>() {
+                            Ok(n) if n <= 16 => Some(n),
+                            _ => return bad("grpc must be a gRPC status code 0..=16"),
+                        },
+                    };
                     let mode = if status == 0 || count == Some(0) {
                         FailMode::default()
                     } else {
-                        FailMode::new(status, rate, count)
+                        FailMode {
+                            grpc,
+                            ..FailMode::new(status, rate, count)
+                        }
                     };
                     *lock(&self.fail) = mode;
                 }
@@ -531,6 +556,19 @@ mod tests {
         assert_eq!(get(&app, "/admin/fail?status=503&count=-1").status, 400);
         assert_eq!(get(&app, "/admin/fail?rate=2").status, 400);
         assert_eq!(app.fail_mode(), FailMode::default());
+    }
+
+    #[test]
+    fn admin_fail_grpc_answers_carry_grpc_status() {
+        let app = app();
+        let v = json(&get(&app, "/admin/fail?status=200&grpc=14&rate=0.5"));
+        assert_eq!(v["grpc"].as_u64(), Some(14));
+        let a = get(&app, "/x");
+        let b = get(&app, "/x");
+        assert_eq!((a.status, b.status), (200, 200));
+        assert_eq!(a.header("grpc-status"), None);
+        assert_eq!(b.header("grpc-status"), Some(&b"14"[..]));
+        assert_eq!(get(&app, "/admin/fail?grpc=99").status, 400);
     }
 
     #[test]

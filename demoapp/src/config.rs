@@ -30,6 +30,12 @@ client modes (for FROM scratch images: no shell, no curl):
                        headers too); --proxy sends it to an HTTP proxy such as
                        a sidecar Envoy; exit 1 if any request failed or got >= 400
 
+runtime controls:
+  /admin/fail?status=CODE&rate=F&count=N&grpc=G   inject failures (status 0: off);
+                       grpc=G adds `grpc-status: G` to them (status=200&grpc=14:
+                       a gRPC UNAVAILABLE)
+  /admin/latency?ms=N, /admin/stats, /admin/reset
+
 /healthz and /admin/* are never delayed, failed or counted.
 ";
 

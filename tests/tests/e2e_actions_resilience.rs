@@ -164,6 +164,25 @@ fn e2e_timeouts_and_retries() {
     assert_eq!(statuses(&with_code), BTreeMap::from([(200, 40)]));
     let st = statuses(&load(&s, "/", 1, 40));
     assert!(st.get(&418).copied().unwrap_or(0) >= 10, "{st:?}");
+    // gRPC failures (HTTP 200 with grpc-status 14, UNAVAILABLE) on every other answer: retried
+    // by Istio's default policy and by a route listing `unavailable`, not by a route whose own
+    // policy lists only HTTP conditions (its policy must not meet the default one).
+    for p in &v11 {
+        admin(p, "/admin/fail?status=200&grpc=14&rate=0.5");
+    }
+    let unavailable = |path: &str| {
+        (0..20)
+            .filter(|_| {
+                let r = get(&s, path);
+                assert_eq!(r.status, 200, "{path}: {}", r.summary());
+                r.header("grpc-status") == Some("14")
+            })
+            .count()
+    };
+    assert_eq!(unavailable("/"), 0, "Istio's default policy retries gRPC UNAVAILABLE");
+    assert_eq!(unavailable("/grpc-retry"), 0, "retryOn: unavailable");
+    let n = unavailable("/retry");
+    assert!(n >= 5, "an HTTP-only retryOn retried gRPC UNAVAILABLE ({n} of 20 left)");
     flaky(0);
     // The pods saw each retry: 40 requests on /retry with 503s cost 40 + 20 attempts.
     let attempts = s.envoy.access_log();
