@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Short fuzz run: every target for FUZZ_SECONDS (default 60) seconds, one after the other, from
-# the seeded corpus. Skips (one line, success) when cargo-fuzz or a nightly toolchain is missing.
+# the seeded corpus. Installs cargo-fuzz and a nightly toolchain when missing; skips (one line,
+# success) only when they cannot be installed.
 # Built without a sanitizer: core and filter forbid unsafe code, and ASan costs 5-10x the
 # executions (run with `-s address` now and then for the dependencies' unsafe code).
 #   bash fuzz/run-short.sh            # called by scripts/test.sh
@@ -8,8 +9,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-60}
+# Install what is missing (a nightly toolchain from rustup, cargo-fuzz from crates.io); skip with
+# one line only when that is impossible (no network, no rustup).
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+  echo "fuzz: installing a nightly toolchain (rustup toolchain install nightly --profile minimal)"
+  rustup toolchain install nightly --profile minimal >/dev/null 2>&1 || true
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "fuzz: installing cargo-fuzz from crates.io (cargo install cargo-fuzz --locked; a few minutes)"
+  cargo install --quiet cargo-fuzz --locked >/dev/null 2>&1 || true
+fi
 if ! cargo fuzz --version >/dev/null 2>&1 || ! rustup run nightly rustc --version >/dev/null 2>&1; then
-  echo "fuzz: skipped (needs cargo-fuzz and a nightly toolchain: cargo install cargo-fuzz; rustup toolchain install nightly)"
+  echo "fuzz: skipped (needs cargo-fuzz and a nightly toolchain, and they could not be installed: cargo install cargo-fuzz; rustup toolchain install nightly)"
   exit 0
 fi
 bash fuzz/seed-corpus.sh >/dev/null

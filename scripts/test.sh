@@ -86,7 +86,7 @@ fi
 # The conformance score, visible in the output (nextest hides passing tests' output).
 cargo test -q -p meshroute-tests --test conformance -- --nocapture 2>/dev/null | grep -E "conformance|recall" || true
 
-step "fuzz: every target for 60 s (skipped without cargo-fuzz and nightly)"
+step "fuzz: every target for 60 s (installs cargo-fuzz and nightly if missing)"
 bash fuzz/run-short.sh
 
 step "all tests passed"
