@@ -179,10 +179,17 @@ fn e2e_timeouts_and_retries() {
             })
             .count()
     };
-    assert_eq!(unavailable("/"), 0, "Istio's default policy retries gRPC UNAVAILABLE");
+    assert_eq!(
+        unavailable("/"),
+        0,
+        "Istio's default policy retries gRPC UNAVAILABLE"
+    );
     assert_eq!(unavailable("/grpc-retry"), 0, "retryOn: unavailable");
     let n = unavailable("/retry");
-    assert!(n >= 5, "an HTTP-only retryOn retried gRPC UNAVAILABLE ({n} of 20 left)");
+    assert!(
+        n >= 5,
+        "an HTTP-only retryOn retried gRPC UNAVAILABLE ({n} of 20 left)"
+    );
     flaky(0);
     // The pods saw each retry: 40 requests on /retry with 503s cost 40 + 20 attempts.
     let attempts = s.envoy.access_log();
