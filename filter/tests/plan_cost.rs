@@ -48,6 +48,13 @@ fn plan_cost_on_the_seed() {
         meshroute_filter::plan::release(&mut lb, pl.in_flight);
         std::hint::black_box(pl);
     }
+    {
+        let pl = plan(&p.table, false, &inc, &mut lb, 0, &mut rng);
+        println!(
+            "request edits: {:?}; response edits: {:?}; in_flight {:?}",
+            pl.request, pl.response.edits, pl.in_flight
+        );
+    }
     println!(
         "plan on the seed: {:.0} ns per request",
         t.elapsed().as_nanos() as f64 / n as f64
