@@ -5,8 +5,8 @@ same open-loop load on each in rotating order, Envoy's own CPU per request (utim
 
   floor             Envoy + the no-op wasm filter + ORIGINAL_DST, endpoint set by the route
   floor + stub      the same bootstrap, the stub filter (bench/stub-filter): the meshroute
-                    filter's host calls on the seed (read the header map, write the endpoint,
-                    set the filter state), no decision
+                    filter's host calls on the seed without an access log (read the header map,
+                    write the endpoint), no decision
   bootstrap + stub  `meshroute bootstrap` (its routes, header_to_metadata, fault, ECDS) with the stub
   meshroute         `meshroute bootstrap` with the real filter
 

@@ -68,8 +68,13 @@ pub fn resolver(base: &Path) -> impl Fn(&str) -> Result<Vec<(String, Vec<u8>)>, 
 }
 
 /// Produces the self-contained config the filter reads: `include:` files inlined into
-/// `resources`, and `listenerPort` overridden when asked. Output is JSON (valid YAML).
-pub fn inline_config(path: &Path, listener_port: Option<u32>) -> Result<String, String> {
+/// `resources`, `listenerPort` overridden when asked, and without an access log
+/// `accessLogState: false` (unless set). Output is JSON (valid YAML).
+pub fn inline_config(
+    path: &Path,
+    listener_port: Option<u32>,
+    access_log: bool,
+) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let text = String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8", path.display()))?;
     let docs = parse_documents(&text, &Limits::default());
@@ -127,6 +132,12 @@ pub fn inline_config(path: &Path, listener_port: Option<u32>) -> Result<String, 
     }
     if let Some(p) = listener_port {
         out.insert("listenerPort".into(), serde_json::Value::from(p));
+    }
+    // Without an access log nothing reads the filter state: save its host call per request
+    // (unless the config says otherwise).
+    if !access_log {
+        out.entry("accessLogState")
+            .or_insert(serde_json::Value::Bool(false));
     }
     Ok(serde_json::Value::Object(out).to_string())
 }
@@ -436,7 +447,7 @@ fn write_atomic(dir: &Path, name: &str, text: &str) -> Result<(), String> {
 /// Writes DIR/envoy.yaml and DIR/ecds/meshroute.yaml. Checks the config first: a config the
 /// filter would refuse is refused here, with the same diagnostics.
 pub fn write(o: &Options) -> Result<Vec<String>, String> {
-    let plugin = inline_config(&o.config, o.listener_port)?;
+    let plugin = inline_config(&o.config, o.listener_port, o.access_log.is_some())?;
     // Check exactly what the filter will read.
     let mut warnings = Vec::new();
     let prepared = match prepare(

@@ -104,3 +104,59 @@ fn reloaded_files_are_world_readable_under_a_strict_umask() {
     }
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// Without an access log nothing reads the filter state, so the generated plugin configuration
+/// turns it off (one host call per request less); with one, it stays on; a config that sets
+/// `accessLogState` itself keeps its value.
+#[test]
+fn access_log_state_follows_the_access_log() {
+    let tmp = std::env::temp_dir().join(format!("meshroute-als-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let wasm = tmp.join("filter.wasm");
+    std::fs::write(&wasm, b"").unwrap();
+    let seed = repo().join("examples/configs/seed-gateway.yaml");
+    let explicit = tmp.join("explicit.yaml");
+    std::fs::write(
+        &explicit,
+        std::fs::read_to_string(&seed).unwrap().replace(
+            "include: [../seed]",
+            &format!(
+                "accessLogState: true\ninclude: [{}]",
+                repo().join("examples/seed").display()
+            ),
+        ),
+    )
+    .unwrap();
+    let plugin_config = |cfg: &Path, out: &str, extra: &[&str]| -> serde_json::Value {
+        let o = Command::new(env!("CARGO_BIN_EXE_meshroute"))
+            .args(["bootstrap", "-c"])
+            .arg(cfg)
+            .arg("-o")
+            .arg(tmp.join(out))
+            .arg("--wasm")
+            .arg(&wasm)
+            .args(extra)
+            .current_dir(repo())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let ecds: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(tmp.join(out).join("ecds/meshroute.yaml")).unwrap(),
+        )
+        .unwrap();
+        let value = ecds
+            .pointer("/resources/0/typed_config/config/configuration/value")
+            .and_then(|v| v.as_str())
+            .unwrap()
+            .to_string();
+        serde_json::from_str(&value).unwrap()
+    };
+    let without = plugin_config(&seed, "a", &[]);
+    assert_eq!(without["accessLogState"], serde_json::json!(false));
+    let with = plugin_config(&seed, "b", &["--access-log", "/dev/stdout"]);
+    assert!(with.get("accessLogState").is_none(), "{with}");
+    let kept = plugin_config(&explicit, "c", &[]);
+    assert_eq!(kept["accessLogState"], serde_json::json!(true));
+    let _ = std::fs::remove_dir_all(&tmp);
+}

@@ -6,6 +6,7 @@
 //!   namespace: istio-system  # the proxy's namespace (exportTo, DR lookup, sourceNamespace)
 //!   labels: {istio: ingressgateway}
 //! debug: false               # filter only: add x-meshroute-* debug response headers
+//! accessLogState: true       # filter only: set %FILTER_STATE(wasm.meshroute:PLAIN)% per request
 //! resources: |               # a multi-document YAML string, or a list of objects
 //!   apiVersion: networking.istio.io/v1
 //!   kind: Gateway
@@ -79,13 +80,24 @@ pub struct MeshConfig {
     pub proxy: ProxyIdentity,
     /// Filter option: add debug response headers.
     pub debug: bool,
+    /// Filter option: set the access-log filter state (`%FILTER_STATE(wasm.meshroute:PLAIN)%`:
+    /// VirtualService, route, cluster, outcome) on every request. Default true; `meshroute
+    /// bootstrap` turns it off when it configures no access log (one host call per request less).
+    pub access_log_state: bool,
     /// Filter option: the logical listener port requests on this Envoy listener are routed for
     /// (the seed's gateway: 8080). Unset: Envoy's `destination.port`.
     pub listener_port: Option<u32>,
     pub resources: Resources,
 }
 
-const KNOWN: &[&str] = &["proxy", "resources", "include", "debug", "listenerPort"];
+const KNOWN: &[&str] = &[
+    "proxy",
+    "resources",
+    "include",
+    "debug",
+    "listenerPort",
+    "accessLogState",
+];
 
 /// Reads an `include` entry (a file or directory path relative to the config file) and returns
 /// the named files it stands for. Core does no I/O: the CLI passes a resolver that reads disk;
@@ -218,6 +230,10 @@ pub fn parse_config(
     if let Some(n) = root.get("debug") {
         cfg.debug = bool::from_node(n, "debug", &mut d).unwrap_or(false);
     }
+    cfg.access_log_state = match root.get("accessLogState") {
+        Some(n) => bool::from_node(n, "accessLogState", &mut d).unwrap_or(true),
+        None => true,
+    };
     if let Some(n) = root
         .get("listenerPort")
         .or_else(|| root.get("listener_port"))

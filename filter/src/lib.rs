@@ -107,6 +107,7 @@ mod wasm {
         table: RouteTable,
         debug: bool,
         listener_port: Option<u32>,
+        access_log_state: bool,
         /// Ask Envoy for `source.address` / the time only when a decision can use them.
         needs_source: bool,
         needs_clock: bool,
@@ -199,6 +200,7 @@ mod wasm {
                         table: p.table,
                         debug: p.config.debug,
                         listener_port: p.config.listener_port,
+                        access_log_state: p.config.access_log_state,
                         lb: RefCell::new(lb),
                         rng: RefCell::new(SplitMix64(worker_seed(self.id))),
                     }));
@@ -266,6 +268,9 @@ mod wasm {
             if let Some(c) = &p.cluster {
                 m.inc_fmt(format_args!("meshroute.cluster.{c}.requests"));
             }
+        }
+        if !shared.access_log_state {
+            return;
         }
         let log = format!(
             "vs={} route={} cluster={} outcome={}",
