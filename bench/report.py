@@ -213,7 +213,9 @@ call that copies data across the VM boundary:
 - request headers: `get_map_bytes` of the whole header map (1); one steering write,
   `x-meshroute-endpoint` (1) — the bootstrap's routes default to the shared `meshroute_upstream`
   cluster, so `x-meshroute-cluster` is written only for services with a cluster of their own
-  (connection-pool limits); the access-log filter state, `set_property` (1). That is all for a
+  (connection-pool limits); the access-log filter state, `set_property` (1), only when the config
+  asks (`accessLogState`, which `meshroute bootstrap` turns off when it configures no access log,
+  as for this benchmark). That is all for a
   route that keeps Istio's defaults: the bootstrap's default route carries Istio's default retry
   policy and timeout (0), so no router header is written (an own timeout adds one write; an own
   retry policy adds `x-meshroute-retry`, which selects the bootstrap route without a policy, plus
@@ -225,9 +227,10 @@ call that copies data across the VM boundary:
 - response headers: nothing, unless the cluster has outlier detection (`:status` and the time)
   or connection-pool limits (`x-envoy-overloaded`); on_log: none.
 
-So 3 host calls per request on the seed, down from 16 (2026-11-25: 6 header writes incl. Istio's
+So 3 host calls per request on the seed in the build this run measured (2 since `accessLogState`
+when no access log is configured), down from 16 (2026-11-25: 6 header writes incl. Istio's
 default retry policy and the timeout, `source.address`, 2 clock reads, 3 `increment_metric`, 2
-response header reads). This run measured that build. The CPU capacity ratio did not move with it
+response header reads). The CPU capacity ratio did not move with it
 as much as the count suggests: the previous full run (another machine, before the change) gave
 0.71 / 0.64 / 0.67, and two `--quick` runs on one machine minutes apart gave 0.74 (before) and
 0.88 / 0.88 (after) on the seed, 0.75 and 0.82 / 0.75 on 1,000 services — the floor's own CPU per
@@ -239,11 +242,11 @@ V8 runs it TurboFan-compiled), the header-map copy, V8's host-call wrappers, and
 native filters in the chain than the floor (`header_to_metadata`, `fault`); the stripped Envoy
 binary and V8's unnamed JIT code do not let perf split it further here.
 
-Work to close the rest (in order of expected gain; the attribution below splits the cost): (1)
-meshroute's bootstrap is the largest step — fault aborts and delays done by the filter instead
-of Envoy's fault filter, and a steering path that survives retries without `header_to_metadata`;
-(2) the access-log filter state only when
-access logging is configured; (3) the start-up: V8 compiles the whole module before the first `on_configure` (see
+Work to close the rest (the attribution below splits the cost into three steps of similar size):
+(1) the bootstrap's own filters — fault aborts and delays done by the filter instead of Envoy's
+fault filter, and a steering path that survives retries without `header_to_metadata`; (2) the
+filter's cost beyond its decision (module and heap size, counters, response-side callbacks),
+measured with `bench/attribution.py --variant`; (3) the start-up: V8 compiles the whole module before the first `on_configure` (see
 the start-up table: the seed's start-up is nearly all module compilation; the no-op module is
 17× smaller) — a smaller module (`opt-level = "z"`, fewer regex features) and Envoy's wasm module
 cache help; reloads reuse the compiled module. For 10,000 services the config itself is the
