@@ -227,8 +227,7 @@ call that copies data across the VM boundary:
 - response headers: nothing, unless the cluster has outlier detection (`:status` and the time)
   or connection-pool limits (`x-envoy-overloaded`); on_log: none.
 
-So 3 host calls per request on the seed in the build this run measured (2 since `accessLogState`
-when no access log is configured), down from 16 (2026-11-25: 6 header writes incl. Istio's
+So 2 host calls per request on the seed (3 with an access log), down from 16 (before 2026-11-25: 6 header writes incl. Istio's
 default retry policy and the timeout, `source.address`, 2 clock reads, 3 `increment_metric`, 2
 response header reads). The CPU capacity ratio did not move with it
 as much as the count suggests: the previous full run (another machine, before the change) gave
