@@ -229,13 +229,13 @@ call that copies data across the VM boundary:
 
 So 2 host calls per request on the seed (3 with an access log), down from 16 (before 2026-11-25: 6 header writes incl. Istio's
 default retry policy and the timeout, `source.address`, 2 clock reads, 3 `increment_metric`, 2
-response header reads). The CPU capacity ratio did not move with it
-as much as the count suggests: the previous full run (another machine, before the change) gave
-0.71 / 0.64 / 0.67, and two `--quick` runs on one machine minutes apart gave 0.74 (before) and
-0.88 / 0.88 (after) on the seed, 0.75 and 0.82 / 0.75 on 1,000 services — the floor's own CPU per
-request varies by ±30 % between runs on this shared machine. What is left is not host-call
-count: the filter's wasm code itself (the routing plan took ~0.8 µs natively per seed request in
-the measured build, ~0.4 µs since its header scan became one pass,
+response header reads). Earlier full runs for comparison: 0.71 / 0.64 / 0.67 (another machine,
+before these changes) and 0.72 / 0.71 / 0.71 (this machine type, 2026-11-25 13:06, with 3 host
+calls and before the one-pass header scan); quick runs on one machine minutes apart gave 0.74
+(before) and 0.88 / 0.88 (after) on the seed. The floor's own CPU per request varies by ±30 %
+between runs on this shared machine, so read differences below ~0.1 as noise. What is left is not host-call
+count: the filter's wasm code itself (the routing plan takes ~0.4 µs natively and ~0.8 µs under
+V8 per seed request,
 `cargo test --release -p meshroute-filter --test plan_cost -- --ignored --nocapture`, and
 V8 runs it TurboFan-compiled), the header-map copy, V8's host-call wrappers, and two more
 native filters in the chain than the floor (`header_to_metadata`, `fault`); the stripped Envoy
