@@ -230,24 +230,12 @@ mod wasm {
 
     impl Context for Stream {}
 
-    fn apply_request(edits: &[Edit]) {
+    /// Applies header edits, in order, to the request or response header map.
+    fn apply(map: MapType, edits: &[Edit]) {
         for e in edits {
             let _ = match e {
-                Edit::Set(k, v) => {
-                    hostcalls::set_map_value(MapType::HttpRequestHeaders, k, v.as_deref())
-                }
-                Edit::Add(k, v) => hostcalls::add_map_value(MapType::HttpRequestHeaders, k, v),
-            };
-        }
-    }
-
-    fn apply_response(edits: &[Edit]) {
-        for e in edits {
-            let _ = match e {
-                Edit::Set(k, v) => {
-                    hostcalls::set_map_value(MapType::HttpResponseHeaders, k, v.as_deref())
-                }
-                Edit::Add(k, v) => hostcalls::add_map_value(MapType::HttpResponseHeaders, k, v),
+                Edit::Set(k, v) => hostcalls::set_map_value(map, k, v.as_deref()),
+                Edit::Add(k, v) => hostcalls::add_map_value(map, k, v),
             };
         }
     }
@@ -330,7 +318,7 @@ mod wasm {
                 };
                 plan::plan(&shared.table, shared.debug, &inc, &mut lb, now, &mut *rng)
             };
-            apply_request(&p.request);
+            apply(MapType::HttpRequestHeaders, &p.request);
             record(&shared, &p);
             let action = if let Some(r) = &p.reply {
                 if let Some(reason) = &p.reason {
@@ -373,7 +361,7 @@ mod wasm {
             let (Some(p), Some(shared)) = (&self.plan, &self.shared) else {
                 return Action::Continue;
             };
-            apply_response(&p.response.edits);
+            apply(MapType::HttpResponseHeaders, &p.response.edits);
             let Some((c, i)) = p.in_flight else {
                 return Action::Continue;
             };

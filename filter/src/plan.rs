@@ -172,7 +172,7 @@ pub fn split_retry_on(retry_on: &str) -> (String, String) {
 fn control_header(name: &str) -> Option<&'static str> {
     let b = name.as_bytes();
     let candidate = (b.len() > 8 && b[..8].eq_ignore_ascii_case(b"x-envoy-"))
-        || (b.len() > 12 && b[..12].eq_ignore_ascii_case(b"x-meshroute-"));
+        || meshroute_core::validate::is_reserved_header(name);
     if !candidate {
         return None;
     }
