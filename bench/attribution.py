@@ -18,7 +18,6 @@ routing work in wasm. Writes docs/bench/attribution.md (bench/report.py includes
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -29,16 +28,6 @@ import run as br  # noqa: E402  (bench/run.py: paths, Envoy, helpers, the floor 
 STUB = br.TARGET / "wasm32-wasip1/wasm-release/meshroute_bench_stub.wasm"
 SETUPS = ["floor", "floor + stub", "bootstrap + stub", "meshroute"]
 HOST = "demoappv10.magedu.com"
-
-
-def build():
-    br.log("build: filter, noop and stub filters (wasm32-wasip1), meshroute, demoapp, loadgen (release)")
-    env = dict(br.os.environ, CARGO_TARGET_DIR=str(br.TARGET))
-    subprocess.run(["cargo", "build", "-q", "-p", "meshroute-filter", "-p", "meshroute-bench-noop",
-                    "-p", "meshroute-bench-stub", "--target", "wasm32-wasip1", "--profile",
-                    "wasm-release"], cwd=br.ROOT, check=True, env=env)
-    subprocess.run(["cargo", "build", "-q", "--release", "-p", "meshroute-cli", "-p", "demoapp",
-                    "-p", "meshroute-bench-loadgen"], cwd=br.ROOT, check=True, env=env)
 
 
 def with_configuration(floor_yaml, value):
@@ -63,7 +52,7 @@ def main():
     variants = dict(v.split("=", 1) for v in args.variant)
     setups = SETUPS + list(variants)
     if not args.no_build:
-        build()
+        br.build(extra_wasm=["meshroute-bench-stub"])
     work = Path(br.tempfile.mkdtemp(prefix="meshroute-attribution-"))
     endpoints = [f"{ip}:{br.POD_PORT}" for ip in br.V1_PODS]
     try:

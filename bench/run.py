@@ -610,10 +610,14 @@ def criterion(args):
     return out
 
 
-def build():
-    log("build: filter, noop filter (wasm32-wasip1), meshroute, demoapp, loadgen (release)")
+def build(extra_wasm=()):
+    """Builds the filter, the no-op filter and `extra_wasm` packages (wasm32-wasip1), and the
+    release binaries."""
+    log("build: filter, noop filter" + "".join(f", {p}" for p in extra_wasm)
+        + " (wasm32-wasip1), meshroute, demoapp, loadgen (release)")
     env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
-    subprocess.run(["cargo", "build", "-q", "-p", "meshroute-filter", "-p", "meshroute-bench-noop",
+    wasm_pkgs = ["meshroute-filter", "meshroute-bench-noop", *extra_wasm]
+    subprocess.run(["cargo", "build", "-q", *(a for p in wasm_pkgs for a in ("-p", p)),
                     "--target", "wasm32-wasip1", "--profile", "wasm-release"], cwd=ROOT, check=True, env=env)
     subprocess.run(["cargo", "build", "-q", "--release", "-p", "meshroute-cli", "-p", "demoapp",
                     "-p", "meshroute-bench-loadgen"], cwd=ROOT, check=True, env=env)
