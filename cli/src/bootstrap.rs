@@ -13,6 +13,11 @@
 use meshroute_core::check::{prepare, rejects};
 use meshroute_core::node::Value;
 use meshroute_core::resources::LoadOptions;
+use meshroute_core::wire::{
+    CLUSTER_HEADER, ENDPOINT_HEADER, ENDPOINT_METADATA_KEY, ENDPOINT_METADATA_NAMESPACE,
+    FAULT_HEADERS, MAX_MIRRORS, MIRROR_CLUSTERS, MIRROR_CLUSTER_HEADERS, MIRROR_ENDPOINT_HEADERS,
+    RETRY_ROUTE_HEADER, UPSTREAM_CLUSTER,
+};
 use meshroute_core::yaml::{parse_documents, Limits};
 use std::path::{Path, PathBuf};
 
@@ -203,17 +208,21 @@ fn routes() -> String {
     let mut out = String::new();
     for own_cluster in [true, false] {
         for own_retries in [true, false] {
-            let mut headers = vec!["{ name: x-meshroute-endpoint, present_match: true }"];
+            let mut headers = vec![format!(
+                "{{ name: {ENDPOINT_HEADER}, present_match: true }}"
+            )];
             if own_cluster {
-                headers.push("{ name: x-meshroute-cluster, present_match: true }");
+                headers.push(format!("{{ name: {CLUSTER_HEADER}, present_match: true }}"));
             }
             if own_retries {
-                headers.push("{ name: x-meshroute-retry, present_match: true }");
+                headers.push(format!(
+                    "{{ name: {RETRY_ROUTE_HEADER}, present_match: true }}"
+                ));
             }
             let target = if own_cluster {
-                "cluster_header: x-meshroute-cluster"
+                format!("cluster_header: {CLUSTER_HEADER}")
             } else {
-                "cluster: meshroute_upstream"
+                format!("cluster: {UPSTREAM_CLUSTER}")
             };
             let retry = if own_retries {
                 "num_retries: 0".to_string()
@@ -223,12 +232,16 @@ fn routes() -> String {
                     default.retry_on, default.num_retries
                 )
             };
+            let mirrors: String = MIRROR_CLUSTER_HEADERS
+                .iter()
+                .map(|h| format!("\n                  - cluster_header: {h}"))
+                .collect();
             out.push_str(&format!(
                 r#"
               - match: {{ prefix: "/", headers: [{headers}] }}
                 # The fault filter has consumed its headers; the mirror headers must stay (shadows
                 # re-read them).
-                request_headers_to_remove: [x-meshroute-endpoint, x-meshroute-retry, x-envoy-fault-delay-request, x-envoy-fault-abort-request, x-envoy-fault-abort-grpc-request]
+                request_headers_to_remove: [{ENDPOINT_HEADER}, {RETRY_ROUTE_HEADER}, {faults}]
                 route:
                   {target}
                   timeout: 0s
@@ -237,12 +250,9 @@ fn routes() -> String {
                     retry_back_off: {{ base_interval: 0.025s, max_interval: 0.25s }}
                   # Up to four mirror destinations; the filter names each one's cluster and
                   # endpoint (shadows do not see the parent's dynamic metadata).
-                  request_mirror_policies:
-                  - cluster_header: x-meshroute-mirror-cluster-0
-                  - cluster_header: x-meshroute-mirror-cluster-1
-                  - cluster_header: x-meshroute-mirror-cluster-2
-                  - cluster_header: x-meshroute-mirror-cluster-3"#,
-                headers = headers.join(", ")
+                  request_mirror_policies:{mirrors}"#,
+                headers = headers.join(", "),
+                faults = FAULT_HEADERS.join(", "),
             ));
         }
     }
@@ -320,8 +330,8 @@ static_resources:
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.header_to_metadata.v3.Config
               request_rules:
-              - header: x-meshroute-endpoint
-                on_header_present: {{ metadata_namespace: meshroute, key: endpoint, type: STRING }}
+              - header: {ENDPOINT_HEADER}
+                on_header_present: {{ metadata_namespace: {ENDPOINT_METADATA_NAMESPACE}, key: {ENDPOINT_METADATA_KEY}, type: STRING }}
                 # Kept for route matching (every route requires it); the routes remove it.
                 remove: false
           # Fault injection decided by the filter (x-envoy-fault-* headers it sets; client copies
@@ -335,13 +345,13 @@ static_resources:
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
   clusters:
-  - name: meshroute_upstream
+  - name: {UPSTREAM_CLUSTER}
     type: ORIGINAL_DST
     lb_policy: CLUSTER_PROVIDED
     connect_timeout: 10s
     cleanup_interval: 60s
     original_dst_lb_config:
-      metadata_key: {{ key: meshroute, path: [ {{ key: endpoint }} ] }}
+      metadata_key: {{ key: {ENDPOINT_METADATA_NAMESPACE}, path: [ {{ key: {ENDPOINT_METADATA_KEY} }} ] }}
     # One cluster carries every service: Istio's own thresholds (MaxUint32), not Envoy's 1024.
     circuit_breakers:
       thresholds:
@@ -357,7 +367,7 @@ static_resources:
             .map_or_else(|| lp.to_string(), |p| p.to_string()),
         ecds = ecds_file.display(),
         dir = ecds_dir.display(),
-        mirrors = (0..4).map(mirror_cluster).collect::<String>(),
+        mirrors = (0..MAX_MIRRORS).map(mirror_cluster).collect::<String>(),
         routes = routes(),
         cds = cds_file.display(),
         cds_dir = cds_dir.display(),
@@ -366,17 +376,19 @@ static_resources:
 
 fn mirror_cluster(i: usize) -> String {
     format!(
-        r#"  - name: meshroute_mirror_{i}
+        r#"  - name: {cluster}
     type: ORIGINAL_DST
     lb_policy: CLUSTER_PROVIDED
     connect_timeout: 10s
     cleanup_interval: 60s
     # Shadow requests do not see the parent's dynamic metadata: the mirror reads the header.
-    original_dst_lb_config: {{ use_http_header: true, http_header_name: x-meshroute-mirror-endpoint-{i} }}
+    original_dst_lb_config: {{ use_http_header: true, http_header_name: {header} }}
     circuit_breakers:
       thresholds:
       - {{ max_connections: 4294967295, max_pending_requests: 4294967295, max_requests: 4294967295, max_retries: 4294967295 }}
-"#
+"#,
+        cluster = MIRROR_CLUSTERS[i],
+        header = MIRROR_ENDPOINT_HEADERS[i],
     )
 }
 

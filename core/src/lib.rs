@@ -34,4 +34,5 @@ pub mod route;
 pub mod table;
 pub mod validate;
 pub mod views;
+pub mod wire;
 pub mod yaml;

@@ -484,7 +484,7 @@ fn act<'t>(
                 if let Some(d) = delay_ms {
                     // Envoy delays first, then aborts: the filter applies the delay.
                     rep.headers
-                        .push(("x-meshroute-delay-ms".into(), d.to_string()));
+                        .push((crate::wire::DELAY_PSEUDO_HEADER.into(), d.to_string()));
                 }
                 rep.headers.extend(cors_headers);
                 return Outcome::Reply(rep);
@@ -499,7 +499,7 @@ fn act<'t>(
         rep.headers.extend(cors_headers.iter().cloned());
         if let Some(d) = delay_ms {
             rep.headers
-                .push(("x-meshroute-delay-ms".into(), d.to_string()));
+                .push((crate::wire::DELAY_PSEUDO_HEADER.into(), d.to_string()));
         }
         Outcome::Reply(rep)
     };

@@ -7,41 +7,11 @@ use meshroute_core::route::{decide, Decision, LbState, Outcome, ReplyKind, Reque
 use meshroute_core::table::RouteTable;
 use std::net::IpAddr;
 
-/// Request header the `ORIGINAL_DST` cluster reads (through `header_to_metadata`).
-pub const ENDPOINT_HEADER: &str = "x-meshroute-endpoint";
-/// Request header the catch-all route's `cluster_header` reads.
-pub const CLUSTER_HEADER: &str = "x-meshroute-cluster";
-/// Request header that selects the bootstrap's route without a retry policy. The bootstrap's
-/// default route carries Istio's default retry policy and timeout (0, disabled), so a request
-/// whose VirtualService route uses both needs no router header at all; any other retry policy
-/// is written as `x-envoy-retry-*` headers on the marked route. (Envoy ORs `x-envoy-retry-on`
-/// with the route's own `retry_on` — source/common/router/retry_state_impl.cc — so a custom
-/// policy must not meet the default one.) The route removes it before the upstream.
-pub const RETRY_ROUTE_HEADER: &str = "x-meshroute-retry";
-/// The cluster every forwarded request uses (an ORIGINAL_DST cluster in the bootstrap).
-pub const UPSTREAM_CLUSTER: &str = "meshroute_upstream";
-/// Mirror `i` (0..MAX_MIRRORS) is steered by `x-meshroute-mirror-cluster-i` (the route's i-th
-/// mirror policy reads it) to Envoy cluster `meshroute_mirror_i`, whose ORIGINAL_DST reads
-/// `x-meshroute-mirror-endpoint-i`.
-pub const MAX_MIRRORS: usize = 4;
-pub const MIRROR_CLUSTER_HEADERS: [&str; MAX_MIRRORS] = [
-    "x-meshroute-mirror-cluster-0",
-    "x-meshroute-mirror-cluster-1",
-    "x-meshroute-mirror-cluster-2",
-    "x-meshroute-mirror-cluster-3",
-];
-pub const MIRROR_ENDPOINT_HEADERS: [&str; MAX_MIRRORS] = [
-    "x-meshroute-mirror-endpoint-0",
-    "x-meshroute-mirror-endpoint-1",
-    "x-meshroute-mirror-endpoint-2",
-    "x-meshroute-mirror-endpoint-3",
-];
-pub const MIRROR_CLUSTERS: [&str; MAX_MIRRORS] = [
-    "meshroute_mirror_0",
-    "meshroute_mirror_1",
-    "meshroute_mirror_2",
-    "meshroute_mirror_3",
-];
+// The header and cluster names the bootstrap (cli/src/bootstrap.rs) reads: one definition.
+pub use meshroute_core::wire::{
+    CLUSTER_HEADER, DELAY_PSEUDO_HEADER, ENDPOINT_HEADER, MAX_MIRRORS, MIRROR_CLUSTERS,
+    MIRROR_CLUSTER_HEADERS, MIRROR_ENDPOINT_HEADERS, RETRY_ROUTE_HEADER, UPSTREAM_CLUSTER,
+};
 
 /// Headers a client must never be able to set: steering, mirroring and the router/fault
 /// controls the filter owns. They are removed from every request before anything else.
@@ -49,14 +19,14 @@ pub const CONTROL_HEADERS: &[&str] = &[
     ENDPOINT_HEADER,
     CLUSTER_HEADER,
     RETRY_ROUTE_HEADER,
-    "x-meshroute-mirror-cluster-0",
-    "x-meshroute-mirror-cluster-1",
-    "x-meshroute-mirror-cluster-2",
-    "x-meshroute-mirror-cluster-3",
-    "x-meshroute-mirror-endpoint-0",
-    "x-meshroute-mirror-endpoint-1",
-    "x-meshroute-mirror-endpoint-2",
-    "x-meshroute-mirror-endpoint-3",
+    MIRROR_CLUSTER_HEADERS[0],
+    MIRROR_CLUSTER_HEADERS[1],
+    MIRROR_CLUSTER_HEADERS[2],
+    MIRROR_CLUSTER_HEADERS[3],
+    MIRROR_ENDPOINT_HEADERS[0],
+    MIRROR_ENDPOINT_HEADERS[1],
+    MIRROR_ENDPOINT_HEADERS[2],
+    MIRROR_ENDPOINT_HEADERS[3],
     "x-envoy-upstream-rq-timeout-ms",
     "x-envoy-upstream-rq-per-try-timeout-ms",
     "x-envoy-retry-on",
@@ -84,8 +54,8 @@ pub const CONTROL_HEADERS: &[&str] = &[
 pub const DEBUG_HEADERS: &[&str] = &[
     "x-meshroute-virtual-service",
     "x-meshroute-route",
-    "x-meshroute-cluster",
-    "x-meshroute-endpoint",
+    CLUSTER_HEADER,
+    ENDPOINT_HEADER,
 ];
 
 /// A request-header edit, applied in order.
@@ -233,7 +203,7 @@ pub fn plan(
             let delay = r
                 .headers
                 .iter()
-                .find(|(k, _)| k == "x-meshroute-delay-ms")
+                .find(|(k, _)| k == DELAY_PSEUDO_HEADER)
                 .map(|(_, v)| v.clone());
             if let Some(ms) = delay {
                 p.request
