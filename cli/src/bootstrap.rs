@@ -186,8 +186,8 @@ fn split_addr(a: &str) -> Result<(String, u16), String> {
 
 /// The catch-all routes. Every forwarded request carries the endpoint the filter chose
 /// (`x-meshroute-endpoint`, filter/src/plan.rs): no route matches without it, so a request the
-/// filter did not steer is never forwarded (ORIGINAL_DST would fall back to the listener's own
-/// address). The filter writes as little as it can, and the routes supply the rest:
+/// filter did not steer is never forwarded. The filter writes as little as it can, and the
+/// routes supply the rest:
 /// - the Envoy cluster: `x-meshroute-cluster` only for services with a cluster of their own
 ///   (connection-pool limits); everything else goes to the shared `meshroute_upstream`;
 /// - retries: Istio's default policy (pilot `retry.DefaultPolicy`) is on the routes; a
@@ -285,8 +285,9 @@ pub fn envoy_yaml(o: &Options, ecds_dir: &Path, cds_dir: &Path) -> Result<String
 # Listener {lh}:{lp} (logical listener port {logical}); admin {ah}:{ap}.
 # The filter's configuration comes from ECDS file {ecds}; replace that file atomically to reload.
 node: {{ id: meshroute, cluster: meshroute }}
-# Clusters for services whose DestinationRule sets connection-pool limits (circuit breakers) come
-# from this file, rewritten together with the ECDS file on reload.
+# The upstream clusters (every endpoint of the config; own clusters for services whose
+# DestinationRule sets connection-pool limits) come from this file, rewritten before the ECDS file
+# on reload.
 dynamic_resources:
   cds_config:
     resource_api_version: V3
@@ -311,6 +312,8 @@ static_resources:
           http_protocol_options: {{ allow_absolute_url: true }}{access_log}
           route_config:
             name: meshroute
+            # The routes' clusters come from the CDS file, loaded after this listener.
+            validate_clusters: false
             virtual_hosts:
             - name: meshroute
               domains: ["*"]
@@ -324,8 +327,9 @@ static_resources:
                   path: {ecds}
                   watched_directory: {{ path: {dir} }}
               type_urls: [type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm]
-          # The endpoint the filter chose is copied into dynamic metadata: retries find it there
-          # (the route removes the header, so the upstream never sees it).
+          # The endpoints the filter chose (one per attempt) are copied into dynamic metadata, where
+          # the clusters' override_host policy reads them (the route removes the header, so the
+          # upstream never sees it).
           - name: envoy.filters.http.header_to_metadata
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.header_to_metadata.v3.Config
@@ -345,22 +349,6 @@ static_resources:
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
   clusters:
-  - name: {UPSTREAM_CLUSTER}
-    type: ORIGINAL_DST
-    lb_policy: CLUSTER_PROVIDED
-    connect_timeout: 10s
-    cleanup_interval: 60s
-    original_dst_lb_config:
-      metadata_key: {{ key: {ENDPOINT_METADATA_NAMESPACE}, path: [ {{ key: {ENDPOINT_METADATA_KEY} }} ] }}
-    # One cluster carries every service: Istio's own thresholds (MaxUint32), not Envoy's 1024.
-    circuit_breakers:
-      thresholds:
-      - {{ max_connections: 4294967295, max_pending_requests: 4294967295, max_requests: 4294967295, max_retries: 4294967295 }}
-    typed_extension_protocol_options:
-      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-        common_http_protocol_options: {{ idle_timeout: 60s }}
-        explicit_http_config: {{ http_protocol_options: {{}} }}
 {mirrors}"#,
         logical = o
             .listener_port
@@ -392,13 +380,89 @@ fn mirror_cluster(i: usize) -> String {
     )
 }
 
-/// The CDS file: one ORIGINAL_DST Envoy cluster per meshroute cluster that carries
-/// DestinationRule connection-pool settings, named like Istio's (`outbound|P|S|FQDN`), with
-/// Istio's translation of those settings (`applyConnectionPool`, cluster_traffic_policy.go:
-/// unset limits are MaxUint32; connect timeout 10 s; idle timeout 1 h).
+/// Envoy's `override_host` load-balancing policy (Envoy ≥ 1.36): the host of each attempt is
+/// the next entry of the `IP:PORT,…` list the filter wrote (copied from the endpoint header into
+/// dynamic metadata, as the routes remove the header), so retries go where the filter's
+/// balancer sends them ([`meshroute_core::lb::retry_picks`]) instead of back to the first
+/// endpoint (load_balancer.cc: the list is read once per request, a cursor moves on every
+/// `chooseHost`, entries not in the cluster are skipped). Listed hosts are used whatever their
+/// health: ejection is the filter's. A request with no usable entry gets nothing: the fallback
+/// is a subset balancer no host belongs to (NO_FALLBACK), so Envoy answers 503 (`UH`) rather
+/// than send it to some other service's endpoint.
+fn override_host_policy() -> serde_json::Value {
+    serde_json::json!({"policies": [{"typed_extension_config": {
+        "name": "envoy.load_balancing_policies.override_host",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.load_balancing_policies.override_host.v3.OverrideHost",
+            "override_host_sources": [{"metadata": {
+                "key": ENDPOINT_METADATA_NAMESPACE,
+                "path": [{"key": ENDPOINT_METADATA_KEY}]
+            }}],
+            "fallback_policy": {"policies": [{"typed_extension_config": {
+                "name": "envoy.load_balancing_policies.subset",
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.load_balancing_policies.subset.v3.Subset",
+                    "fallback_policy": "NO_FALLBACK",
+                    "subset_selectors": [{"keys": ["meshroute-no-host"]}],
+                    "subset_lb_policy": {"policies": [{"typed_extension_config": {
+                        "name": "envoy.load_balancing_policies.round_robin",
+                        "typed_config": {"@type": "type.googleapis.com/envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin"}
+                    }}]}
+                }
+            }}]}
+        }
+    }}]})
+}
+
+/// A STATIC load assignment for `addresses` (`IP:PORT`, IPv6 bracketed), each once; anything
+/// else is skipped (the filter only ever lists IP endpoints).
+fn load_assignment<'a>(name: &str, addresses: impl Iterator<Item = &'a str>) -> serde_json::Value {
+    let mut seen = std::collections::HashSet::new();
+    let endpoints: Vec<serde_json::Value> = addresses
+        .filter_map(|a| a.parse::<std::net::SocketAddr>().ok())
+        .filter(|a| seen.insert(*a))
+        .map(|a| {
+            serde_json::json!({"endpoint": {"address": {"socket_address": {
+                "address": a.ip().to_string(), "port_value": a.port()
+            }}}})
+        })
+        .collect();
+    serde_json::json!({"cluster_name": name, "endpoints": [{"lb_endpoints": endpoints}]})
+}
+
+/// The CDS file: `meshroute_upstream`, a STATIC cluster of every endpoint of the config, which
+/// most requests use, and one cluster per meshroute cluster that carries DestinationRule
+/// connection-pool settings, named like Istio's (`outbound|P|S|FQDN`), with Istio's translation
+/// of those settings (`applyConnectionPool`, cluster_traffic_policy.go: unset limits are
+/// MaxUint32; connect timeout 10 s; idle timeout 1 h). All use [`override_host_policy`].
 pub fn cds(table: &meshroute_core::table::RouteTable) -> String {
     const MAX: u64 = 4_294_967_295;
-    let resources: Vec<serde_json::Value> = table
+    let protocol = |common: serde_json::Value| {
+        serde_json::json!({
+            "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+                "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+                "common_http_protocol_options": common,
+                "explicit_http_config": {"http_protocol_options": {}}
+            }
+        })
+    };
+    let shared = serde_json::json!({
+        "@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+        "name": UPSTREAM_CLUSTER,
+        "type": "STATIC",
+        "connect_timeout": "10s",
+        "load_assignment": load_assignment(
+            UPSTREAM_CLUSTER,
+            table.clusters.iter().flat_map(|c| c.endpoints.iter().map(|e| e.address.as_str())),
+        ),
+        "load_balancing_policy": override_host_policy(),
+        // One cluster carries every service: Istio's own thresholds (MaxUint32), not Envoy's 1024.
+        "circuit_breakers": {"thresholds": [{
+            "max_connections": MAX, "max_pending_requests": MAX, "max_requests": MAX, "max_retries": MAX,
+        }]},
+        "typed_extension_protocol_options": protocol(serde_json::json!({"idle_timeout": "60s"})),
+    });
+    let own = table
         .clusters
         .iter()
         .filter(|c| c.needs_own_envoy_cluster())
@@ -414,27 +478,20 @@ pub fn cds(table: &meshroute_core::table::RouteTable) -> String {
             serde_json::json!({
                 "@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster",
                 "name": c.name,
-                "type": "ORIGINAL_DST",
-                "lb_policy": "CLUSTER_PROVIDED",
+                "type": "STATIC",
                 "connect_timeout": format!("{}s", p.connect_timeout_ms.unwrap_or(10_000) as f64 / 1000.0),
-                "cleanup_interval": "60s",
-                "original_dst_lb_config": {"metadata_key": {"key": "meshroute", "path": [{"key": "endpoint"}]}},
+                "load_assignment": load_assignment(&c.name, c.endpoints.iter().map(|e| e.address.as_str())),
+                "load_balancing_policy": override_host_policy(),
                 "circuit_breakers": {"thresholds": [{
                     "max_connections": lim(p.max_connections),
                     "max_pending_requests": lim(p.http1_max_pending_requests),
                     "max_requests": lim(p.http2_max_requests),
                     "max_retries": lim(p.max_retries),
                 }]},
-                "typed_extension_protocol_options": {
-                    "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
-                        "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-                        "common_http_protocol_options": common,
-                        "explicit_http_config": {"http_protocol_options": {}}
-                    }
-                }
+                "typed_extension_protocol_options": protocol(common),
             })
-        })
-        .collect();
+        });
+    let resources: Vec<serde_json::Value> = std::iter::once(shared).chain(own).collect();
     serde_json::to_string_pretty(&serde_json::json!({"version_info": "1", "resources": resources}))
         .unwrap_or_default()
 }

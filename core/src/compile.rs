@@ -1240,6 +1240,7 @@ pub fn default_retry() -> RetrySpec {
         retriable_status_codes: vec![503],
         per_try_timeout_ms: None,
         is_default: true,
+        previous_hosts: true,
     }
 }
 
@@ -1272,6 +1273,8 @@ fn retry_spec(r: Option<&HttpRetry>) -> Option<RetrySpec> {
         out.retriable_status_codes = codes;
     }
     out.per_try_timeout_ms = r.per_try_timeout.map(|d| d.as_millis().max(0) as u64);
+    // retry.go: `retryIgnorePreviousHosts: false` removes the previous_hosts predicate.
+    out.previous_hosts = r.retry_ignore_previous_hosts != Some(false);
     Some(out)
 }
 

@@ -148,6 +148,11 @@ pub struct Forward<'t> {
     /// Chosen endpoint index in the cluster and its address (None before `pick`).
     pub endpoint: Option<usize>,
     pub endpoint_address: Option<&'t str>,
+    /// Where each attempt goes when the route retries: the chosen endpoint, then one endpoint
+    /// per retry ([`lb::retry_picks`], at most [`crate::wire::MAX_LISTED_RETRIES`]). Empty
+    /// without retries.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attempt_endpoints: Vec<usize>,
     /// New `:path` (path + query) when rewritten.
     pub path: Option<String>,
     /// New `:authority` when rewritten.
@@ -623,6 +628,7 @@ fn act<'t>(
                 cors_headers,
                 hash,
                 set_cookie,
+                attempt_endpoints: Vec::new(),
             }))
         }
     }
@@ -950,6 +956,22 @@ pub fn pick_endpoints(
         rng,
     );
     fwd.endpoint = i;
+    fwd.attempt_endpoints.clear();
+    if let (Some(first), Some(r)) = (i, fwd.retry) {
+        if r.num_retries > 0 {
+            fwd.attempt_endpoints.push(first);
+            lb::retry_picks(
+                &c.selector,
+                st,
+                fwd.hash,
+                c.outlier.as_ref(),
+                r.previous_hosts,
+                (r.num_retries as usize).min(crate::wire::MAX_LISTED_RETRIES),
+                rng,
+                &mut fwd.attempt_endpoints,
+            );
+        }
+    }
     for m in &mut fwd.mirrors {
         let mc = &table.clusters[m.0 as usize];
         let ms = &mut state.clusters[m.0 as usize];
@@ -986,6 +1008,14 @@ pub fn decide<'t>(
                     c.selector.policy.envoy_name(),
                     f.endpoint_address.unwrap_or("-")
                 ));
+                if f.attempt_endpoints.len() > 1 {
+                    let retries: Vec<&str> = f.attempt_endpoints[1..]
+                        .iter()
+                        .map(|&i| c.endpoints[i].address.as_str())
+                        .collect();
+                    d.trace
+                        .push(format!("retries would go to {}", retries.join(", ")));
+                }
             }
         } else {
             let c = &table.clusters[f.cluster as usize];

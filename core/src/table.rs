@@ -181,6 +181,10 @@ pub struct RetrySpec {
     pub per_try_timeout_ms: Option<u64>,
     /// Whether the default policy (no `retries` in the VirtualService) applies.
     pub is_default: bool,
+    /// Istio's `retry_host_predicate: previous_hosts` (on unless `retryIgnorePreviousHosts:
+    /// false`; istiod also drops it for a consistent-hash destination, which
+    /// [`crate::lb::retry_picks`] applies per cluster): a retry avoids the hosts already tried.
+    pub previous_hosts: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

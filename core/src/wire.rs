@@ -7,6 +7,11 @@
 /// copies it into dynamic metadata for the `ORIGINAL_DST` cluster; every bootstrap route
 /// requires it, so a request the filter did not steer is never forwarded.
 pub const ENDPOINT_HEADER: &str = "x-meshroute-endpoint";
+/// With retries the endpoint header lists every attempt's endpoint, comma-separated (`IP:PORT,
+/// IP:PORT,…`, Envoy's `override_host` load-balancing policy walks it, one entry per attempt).
+/// At most this many retries are listed; a route with more runs out of endpoints after that
+/// many and its further retries fail with 503 (no healthy upstream).
+pub const MAX_LISTED_RETRIES: usize = 64;
 /// Dynamic metadata namespace and key the endpoint is copied to.
 pub const ENDPOINT_METADATA_NAMESPACE: &str = "meshroute";
 pub const ENDPOINT_METADATA_KEY: &str = "endpoint";

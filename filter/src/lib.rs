@@ -397,26 +397,64 @@ mod wasm {
                                 .and_then(|s| s.parse::<u16>().ok())
                         })
                         .unwrap_or(0);
-                let ejections = |lb: &LbState| {
-                    lb.clusters
-                        .get(c as usize)
-                        .and_then(|st| st.outlier.get(i))
-                        .map_or(0, |h| h.times_ejected)
+                // With retries the attempts went down the listed endpoints in order: the one
+                // that answered is the upstream address, every one before it failed (Envoy
+                // retried it), and outlier detection counts each attempt as Envoy's does.
+                let answered = if p.attempts.len() > 1 {
+                    hostcalls::get_property(vec!["upstream", "address"])
+                        .ok()
+                        .flatten()
+                        .and_then(|a| {
+                            p.attempts.iter().position(|&e| {
+                                cluster
+                                    .endpoints
+                                    .get(e)
+                                    .is_some_and(|ep| ep.address.as_bytes() == a.as_slice())
+                            })
+                        })
+                } else {
+                    None
+                };
+                let (failed, last) = match answered {
+                    Some(j) => (&p.attempts[..j], p.attempts[j]),
+                    None => (&[][..], i),
+                };
+                let ejections = |lb: &LbState| -> u64 {
+                    lb.clusters.get(c as usize).map_or(0, |st| {
+                        failed
+                            .iter()
+                            .chain(std::iter::once(&last))
+                            .filter_map(|&e| st.outlier.get(e))
+                            .map(|h| u64::from(h.times_ejected))
+                            .sum()
+                    })
                 };
                 let mut ejected = false;
                 if let Ok(mut lb) = shared.lb.try_borrow_mut() {
                     let before = ejections(&lb);
+                    let now = now_ms();
+                    for &e in failed {
+                        // Envoy retried it: a 5xx or a connect failure, counted as a 503.
+                        meshroute_core::route::record_response(
+                            &shared.table,
+                            &mut lb,
+                            c,
+                            e,
+                            503,
+                            now,
+                        );
+                    }
                     meshroute_core::route::record_response(
                         &shared.table,
                         &mut lb,
                         c,
-                        i,
+                        last,
                         status,
-                        now_ms(),
+                        now,
                     );
                     ejected = ejections(&lb) > before;
                 }
-                // This response got its endpoint ejected (on this worker).
+                // This response got an endpoint ejected (on this worker).
                 if ejected {
                     if let Ok(mut m) = shared.metrics.try_borrow_mut() {
                         m.inc("meshroute.outlier.ejections");

@@ -87,6 +87,9 @@ pub struct Plan {
     pub response: ResponsePlan,
     /// (cluster, endpoint) whose in-flight count was taken and must be released at stream end.
     pub in_flight: Option<(u32, usize)>,
+    /// With retries: the endpoint of every attempt in order (the first is `in_flight`'s), as
+    /// listed in the endpoint header; the response's upstream address says how far Envoy got.
+    pub attempts: Vec<usize>,
     /// A one-line reason for local replies (logged).
     pub reason: Option<String>,
     /// For stats and the access log: outcome, VirtualService, route, cluster.
@@ -256,8 +259,25 @@ pub fn plan(
                         .push(Edit::Set(CLUSTER_HEADER.into(), Some(c.name.clone())));
                 }
             }
+            // Every attempt's endpoint, in order: Envoy's override_host policy walks the list, one
+            // entry per attempt (cli/src/bootstrap.rs).
+            let endpoints = match table.clusters.get(f.cluster as usize) {
+                Some(c) if f.attempt_endpoints.len() > 1 => {
+                    let mut list =
+                        String::with_capacity(f.attempt_endpoints.len() * (ep.len() + 1));
+                    for (n, &i) in f.attempt_endpoints.iter().enumerate() {
+                        if n > 0 {
+                            list.push(',');
+                        }
+                        list.push_str(c.endpoints.get(i).map_or(ep, |e| e.address.as_str()));
+                    }
+                    list
+                }
+                _ => ep.to_string(),
+            };
             p.request
-                .push(Edit::Set(ENDPOINT_HEADER.into(), Some(ep.to_string())));
+                .push(Edit::Set(ENDPOINT_HEADER.into(), Some(endpoints)));
+            p.attempts = f.attempt_endpoints;
             if let Some(i) = f.endpoint {
                 p.in_flight = Some((f.cluster, i));
                 if let Some(c) = lb.clusters.get_mut(f.cluster as usize) {
@@ -548,9 +568,13 @@ resources: |
         );
         let (p, _) = run(&t, &h);
         assert!(p.reply.is_none(), "{:?}", p.reason);
+        // Istio's default policy retries twice; the only endpoint is listed for every attempt
+        // (previous_hosts takes the last choice when all are rejected).
         assert_eq!(
             set_value(&p, ENDPOINT_HEADER),
-            Some(&Some("10.0.0.1:8080".to_string()))
+            Some(&Some(
+                "10.0.0.1:8080,10.0.0.1:8080,10.0.0.1:8080".to_string()
+            ))
         );
         // The shared cluster is the bootstrap routes' default: the client's header is removed
         // and none is written.
@@ -604,10 +628,13 @@ resources: |
             Some(&Some("/items?q=1".to_string()))
         );
         assert_eq!(set_value(&p, "x-added"), Some(&Some("yes".to_string())));
-        // A VirtualService cannot steer through meshroute's own headers (MR0203).
+        // A VirtualService cannot steer through meshroute's own headers (MR0203): the filter's
+        // list, one entry per attempt of Istio's default policy.
         assert_eq!(
             set_value(&p, ENDPOINT_HEADER),
-            Some(&Some("10.0.0.1:8080".to_string()))
+            Some(&Some(
+                "10.0.0.1:8080,10.0.0.1:8080,10.0.0.1:8080".to_string()
+            ))
         );
         assert_eq!(
             set_value(&p, "x-envoy-upstream-rq-timeout-ms"),

@@ -159,12 +159,16 @@ fn free_port() -> u16 {
 
 /// One HTTP/1.1 GET with `Connection: close`; (status, body).
 fn http_get(port: u16, host: &str) -> Result<(u16, String), String> {
+    http_get_path(port, host, "/")
+}
+
+fn http_get_path(port: u16, host: &str, path: &str) -> Result<(u16, String), String> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
     s.set_read_timeout(Some(Duration::from_secs(20)))
         .map_err(|e| e.to_string())?;
     write!(
         s,
-        "GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: compose-test\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: compose-test\r\nConnection: close\r\n\r\n"
     )
     .map_err(|e| e.to_string())?;
     let mut raw = Vec::new();
@@ -177,6 +181,18 @@ fn http_get(port: u16, host: &str) -> Result<(u16, String), String> {
         .and_then(|c| c.parse().ok())
         .ok_or_else(|| format!("bad status line in {head:?}"))?;
     Ok((status, body.to_string()))
+}
+
+/// A counter from the gateway's admin `/stats` (0 when absent).
+fn admin_counter(admin_port: u16, name: &str) -> u64 {
+    let Ok((200, body)) = http_get_path(admin_port, "admin", &format!("/stats?filter=^{name}$"))
+    else {
+        return 0;
+    };
+    body.lines()
+        .filter_map(|l| l.strip_prefix(&format!("{name}: ")))
+        .find_map(|v| v.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// `ServerIP: 172.28.0.31!` → `172.28.0.31`.
@@ -613,35 +629,31 @@ fn scenario(compose: Vec<String>, envoy_image: &str, build_flags: &[&str]) {
     // --- fault: stop one v1.0 container under light load --------------------------------------
     let load = Load::start(gateway_port, 2);
     thread::sleep(Duration::from_secs(2));
+    // Istio's default retry policy sends a failed attempt to another endpoint (previous_hosts),
+    // so the client should not see the stopped container at all; outlier detection (the
+    // DestinationRule's consecutive5xxErrors: 1) ejects it on its first failed attempt, which
+    // the filter learns from the endpoint that answered the retry.
+    const EJECTIONS: &str = "wasmcustom.meshroute.outlier.ejections";
+    let ejections_before = admin_counter(admin_port, EJECTIONS);
     let stopped_at = Instant::now();
     ok(&mut project.cmd(&["stop", "demoappv10-2"]));
     step("stopped demoappv10-2 under load (2 clients)");
-    // Wait until 3 s have passed without an error (outlier detection has ejected it), at most 12 s.
-    let clean_for = Duration::from_secs(3);
     let deadline = stopped_at + Duration::from_secs(12);
-    loop {
-        thread::sleep(Duration::from_millis(200));
-        let log = load.snapshot();
-        let last_err = log
-            .iter()
-            .filter(|(t, s, _)| *t > stopped_at && *s != 200)
-            .map(|(t, _, _)| *t)
-            .max();
-        let quiet_since = last_err.unwrap_or(stopped_at);
-        if quiet_since.elapsed() >= clean_for && last_err.is_some() {
-            break;
+    let ejected_at = loop {
+        thread::sleep(Duration::from_millis(100));
+        if admin_counter(admin_port, EJECTIONS) > ejections_before {
+            break Instant::now();
         }
         assert!(
             Instant::now() < deadline,
-            "errors did not stop after the stop (outlier detection): {:?}",
-            log.iter()
-                .filter(|(t, s, _)| *t > stopped_at && *s != 200)
-                .collect::<Vec<_>>()
+            "demoappv10-2 was not ejected within 12 s of its stop ({EJECTIONS} stayed at \
+             {ejections_before})"
         );
-    }
+    };
+    thread::sleep(Duration::from_secs(3));
     let started_at = Instant::now();
     ok(&mut project.cmd(&["start", "demoappv10-2"]));
-    step("errors stopped; started demoappv10-2 again");
+    step("demoappv10-2 ejected; started it again");
     // It must come back after its ejection time (10 s, from the DestinationRule).
     let deadline = Instant::now() + Duration::from_secs(25);
     let rejoined = loop {
@@ -662,42 +674,35 @@ fn scenario(compose: Vec<String>, envoy_image: &str, build_flags: &[&str]) {
     let log = load.finish();
     let after_stop: Vec<_> = log.iter().filter(|(t, _, _)| *t > stopped_at).collect();
     let errors: Vec<_> = after_stop.iter().filter(|(_, s, _)| *s != 200).collect();
-    let first_err = errors.iter().map(|(t, _, _)| *t).min().unwrap();
-    let last_err = errors.iter().map(|(t, _, _)| *t).max().unwrap();
-    // One error per Envoy worker (consecutive5xxErrors: 1) and per in-flight client at most.
+    // Retries hide the connect failures; a request in flight on the container when it stopped
+    // can still fail (a reset is not in Istio's default retryOn): one per client at most.
     assert!(
-        errors.len() <= 4,
+        errors.len() <= 2,
         "{} errors reached the client after the stop: {errors:?}",
         errors.len()
     );
     assert!(
-        last_err < started_at,
-        "an error reached the client after ejection"
+        after_stop.len() > 50,
+        "the load stalled: {} requests",
+        after_stop.len()
     );
-    // While ejected, only the two remaining v1.0 containers answered.
-    for (t, s, ip) in &after_stop {
-        if *t > last_err && *t < rejoined {
-            assert_eq!(*s, 200);
-            assert!(
-                ip == V10_IPS[0] || ip == V10_IPS[2],
-                "{ip} answered while ejected"
-            );
-        }
-    }
-    let ejected_for = rejoined.duration_since(first_err);
+    // Ejected means not chosen even once it is back: it rejoins only when the ejection ends.
+    // The counter is read at most ~0.5 s after the ejection (the filter flushes its metrics
+    // every 250 ms, this loop polls every 100 ms).
+    let ejected_for = rejoined.duration_since(ejected_at);
     assert!(
-        ejected_for >= Duration::from_millis(9_500),
-        "demoappv10-2 rejoined {ejected_for:?} after its first error: before the 10 s ejection time"
+        ejected_for >= Duration::from_millis(9_400),
+        "demoappv10-2 rejoined {ejected_for:?} after its ejection: before the 10 s ejection time"
     );
     assert!(
-        rejoined.duration_since(last_err) <= Duration::from_secs(15),
-        "rejoined {:?} after the last error",
-        rejoined.duration_since(last_err)
+        ejected_for <= Duration::from_secs(16),
+        "rejoined {ejected_for:?} after the ejection"
     );
     step(&format!(
-        "fault: {} error(s) in {:.1}s, then none; rejoined {:.1}s after the first error",
+        "fault: {} error(s) reached the client; ejected {:.1}s after the stop; rejoined {:.1}s \
+         after the ejection",
         errors.len(),
-        last_err.duration_since(stopped_at).as_secs_f64(),
+        ejected_at.duration_since(stopped_at).as_secs_f64(),
         ejected_for.as_secs_f64()
     ));
 

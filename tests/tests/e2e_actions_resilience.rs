@@ -109,8 +109,8 @@ fn e2e_fault_abort_percentage_and_delay() {
 
 /// Point 5: a timeout cuts a slow backend with 504; a per-try timeout with retries; retries
 /// (5xx, status codes) make a flaky backend succeed; Istio's default retry policy applies when
-/// `retries` is unset; `attempts: 0` disables it. Retries go back to the same pod (documented
-/// in docs/FEATURES.md), which is why a pod failing every other request always recovers.
+/// `retries` is unset; `attempts: 0` disables it. A retry goes to another pod, as Istio's
+/// `previous_hosts` predicate makes it: a pod failing everything costs the client nothing.
 #[test]
 fn e2e_timeouts_and_retries() {
     let Some(s) = start("e2e_timeouts_and_retries", "05-timeout-retries", &[]) else {
@@ -144,8 +144,8 @@ fn e2e_timeouts_and_retries() {
             admin(p, &format!("/admin/fail?status={status}&rate=0.5"));
         }
     };
-    // Every other answer of each v1.1 pod is a 503. Sequential requests: a retry (same pod)
-    // always meets the good half (concurrent requests could take it first).
+    // Every other answer of each v1.1 pod is a 503. Sequential requests: every request meets
+    // a good answer within three attempts on two pods (concurrent requests could take them).
     flaky(503);
     let with_retries = load(&s, "/retry", 1, 40);
     assert_eq!(statuses(&with_retries), BTreeMap::from([(200, 40)]));
@@ -195,13 +195,43 @@ fn e2e_timeouts_and_retries() {
         "an HTTP-only retryOn retried gRPC UNAVAILABLE ({n} of 20 left)"
     );
     flaky(0);
-    // The pods saw each retry: 40 requests on /retry with 503s cost 40 + 20 attempts.
+    // The pods saw each retry: about half of the 40 + 40 requests on /retry (503s, then 418s)
+    // met a failing answer first and took two or more attempts.
     let attempts = s.envoy.access_log();
     let retried = attempts
         .lines()
-        .filter(|l| l.contains("route=retries") && l.contains("attempts=2"))
+        .filter(|l| l.contains("route=retries") && !l.contains("attempts=1 "))
         .count();
     assert!(retried >= 30, "access log shows {retried} retried requests");
+
+    // A retry goes to another pod (Istio's previous_hosts predicate): with one v1.1 pod
+    // answering 503 to everything, every request still succeeds, answered by the other pod,
+    // under Istio's default policy and a route's own policy alike; without retries about half
+    // fail.
+    admin(v11[0], "/admin/fail?status=503");
+    for path in ["/", "/retry"] {
+        let rs = load(&s, path, 1, 40);
+        assert_eq!(statuses(&rs), BTreeMap::from([(200, 40)]), "{path}");
+        for r in &rs {
+            assert_eq!(r.pod(), Some(v11[1].name.as_str()), "{path}: {}", r.summary());
+        }
+    }
+    let st = statuses(&load(&s, "/no-retry", 1, 40));
+    assert!(
+        (10..=30).contains(&st.get(&503).copied().unwrap_or(0)),
+        "attempts: 0 with one failing pod of two: {st:?}"
+    );
+    let log = s.envoy.access_log();
+    let moved = log
+        .lines()
+        .filter(|l| l.contains("route=default") && l.contains("attempts=2 "))
+        .filter(|l| l.contains(&format!("endpoint={}", v11[1].addr)))
+        .count();
+    assert!(
+        moved >= 10,
+        "access log shows {moved} default-policy requests retried onto the healthy pod"
+    );
+    admin(v11[0], "/admin/fail?status=0");
 }
 
 fn shadow_count(p: &meshroute_tests::harness::Demoapp) -> u64 {

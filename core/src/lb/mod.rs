@@ -585,6 +585,111 @@ pub fn pick_with(
     Some(chosen as usize)
 }
 
+/// How many host choices one retry makes under `previous_hosts` before it takes the last one:
+/// Istio's `host_selection_retry_max_attempts: 5` plus the first (`LoadBalancerBase::chooseHost`
+/// loops `hostSelectionRetryCount() + 1` times, then "return the last host").
+pub const HOST_SELECTION_ATTEMPTS: usize = 6;
+
+/// The endpoints the retries of a request go to, drawn when the request is routed: `retries`
+/// indices appended to `out` (which holds the first pick, `first`), one per retry, in order.
+/// Envoy's router asks the load balancer again for every retry; under Istio's
+/// `previous_hosts` predicate a choice that names a host already tried is rejected and drawn
+/// again, up to [`HOST_SELECTION_ATTEMPTS`] times, after which the last one stands (so a
+/// one-endpoint cluster retries the same endpoint). Hashing policies never have the
+/// predicate (istiod drops it for consistent-hash destinations, retry.go) and look the same
+/// hash up again, so a request with a hash key retries where its first attempt went (one
+/// without a key draws a new random hash per retry, as Envoy draws one per `chooseHost`).
+///
+/// The draws do not touch `state`: the retries happen later or not at all, so they must not
+/// move the round-robin cursor or the schedulers the next requests use. Round robin continues
+/// from the cursor; weighted round robin and weighted least request (Envoy's EDF schedulers)
+/// draw by weight (`weight / (active + 1)` for least request) instead of from the scheduler;
+/// least request with equal weights is power of two choices over the current in-flight counts.
+/// Ejected endpoints are skipped exactly as in [`pick_with`] (same plan).
+#[allow(clippy::too_many_arguments)]
+pub fn retry_picks(
+    sel: &Selector,
+    state: &ClusterState,
+    hash: Option<u64>,
+    outlier: Option<&OutlierPolicy>,
+    previous_hosts: bool,
+    retries: usize,
+    rng: &mut dyn Rng,
+    out: &mut Vec<usize>,
+) {
+    let use_view = outlier.is_some() && state.ejected > 0;
+    let plan = match (use_view, state.cache.view.as_ref()) {
+        (true, Some((generation, plan))) if *generation == state.cache.generation => plan,
+        _ => &sel.base,
+    };
+    let members = &plan.members;
+    let len = members.len() as u64;
+    if len == 0 || out.is_empty() {
+        return;
+    }
+    let hashing = matches!(
+        sel.policy,
+        LbPolicy::RingHash { .. } | LbPolicy::Maglev { .. }
+    );
+    // istiod: no previous_hosts predicate for a consistent-hash destination (retry.go).
+    let previous_hosts = previous_hosts && !hashing;
+    let weights = &sel.weights;
+    let active = |m: u32| state.in_flight.get(m as usize).copied().unwrap_or(0);
+    let mut cursor = state.rr_cursor;
+    let weighted = |rng: &mut dyn Rng, w: &dyn Fn(u32) -> f64| -> u32 {
+        let total: f64 = members.iter().map(|&m| w(m)).sum();
+        let mut x = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * total;
+        for &m in members {
+            x -= w(m);
+            if x < 0.0 {
+                return m;
+            }
+        }
+        members[members.len() - 1]
+    };
+    for _ in 0..retries {
+        let h = hash.unwrap_or_else(|| rng.next_u64());
+        let attempts = if previous_hosts {
+            HOST_SELECTION_ATTEMPTS
+        } else {
+            1
+        };
+        let mut chosen = out[out.len() - 1] as u32;
+        for _ in 0..attempts {
+            chosen = match &sel.policy {
+                LbPolicy::Passthrough => return,
+                LbPolicy::Random => members[(rng.next_u64() % len) as usize],
+                LbPolicy::RoundRobin if plan.equal_weights => {
+                    let m = members[(cursor % len) as usize];
+                    cursor = cursor.wrapping_add(1);
+                    m
+                }
+                LbPolicy::RoundRobin => weighted(rng, &|m| f64::from(weights[m as usize])),
+                LbPolicy::LeastRequest if plan.equal_weights => {
+                    let first = members[(rng.next_u64() % len) as usize];
+                    let second = members[(rng.next_u64() % len) as usize];
+                    if active(second) < active(first) {
+                        second
+                    } else {
+                        first
+                    }
+                }
+                LbPolicy::LeastRequest => weighted(rng, &|m| {
+                    f64::from(weights[m as usize]) / (f64::from(active(m)) + 1.0)
+                }),
+                LbPolicy::RingHash { .. } | LbPolicy::Maglev { .. } => match plan.table.lookup(h) {
+                    Some(m) => m,
+                    None => return,
+                },
+            };
+            if !previous_hosts || !out.contains(&(chosen as usize)) {
+                break;
+            }
+        }
+        out.push(chosen as usize);
+    }
+}
+
 /// Deterministic 64-bit hash of a key (xxh64, seed 0), as every worker must agree.
 pub fn hash_key(bytes: &[u8]) -> u64 {
     xxhash_rust::xxh64::xxh64(bytes, 0)
