@@ -213,7 +213,12 @@ fn e2e_timeouts_and_retries() {
         let rs = load(&s, path, 1, 40);
         assert_eq!(statuses(&rs), BTreeMap::from([(200, 40)]), "{path}");
         for r in &rs {
-            assert_eq!(r.pod(), Some(v11[1].name.as_str()), "{path}: {}", r.summary());
+            assert_eq!(
+                r.pod(),
+                Some(v11[1].name.as_str()),
+                "{path}: {}",
+                r.summary()
+            );
         }
     }
     let st = statuses(&load(&s, "/no-retry", 1, 40));

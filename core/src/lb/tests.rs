@@ -825,3 +825,180 @@ fn a_new_selector_resets_outlier_state() {
     assert_eq!(state.ejected, 0);
     assert_eq!(state.outlier.len(), 4);
 }
+
+// ---- retries (previous_hosts) ------------------------------------------------------------
+
+/// The first pick and `retries` retry picks, as the filter lists them.
+fn attempts(
+    sel: &Selector,
+    endpoints: &[Endpoint],
+    state: &mut ClusterState,
+    hash: Option<u64>,
+    previous_hosts: bool,
+    retries: usize,
+    rng: &mut dyn Rng,
+) -> Vec<usize> {
+    let first = pick(sel, endpoints, state, hash, 0, rng).expect("an endpoint");
+    let mut out = vec![first];
+    retry_picks(
+        sel,
+        state,
+        hash,
+        sel.outlier.as_ref(),
+        previous_hosts,
+        retries,
+        rng,
+        &mut out,
+    );
+    out
+}
+
+#[test]
+fn round_robin_retries_go_to_the_endpoints_not_tried_yet() {
+    let endpoints = eps(3);
+    let sel = Selector::build(LbPolicy::RoundRobin, &endpoints);
+    let mut state = ClusterState::default();
+    let mut rng = SplitMix64(5);
+    for _ in 0..50 {
+        let mut a = attempts(&sel, &endpoints, &mut state, None, true, 2, &mut rng);
+        a.sort_unstable();
+        assert_eq!(a, vec![0, 1, 2]);
+    }
+}
+
+#[test]
+fn retries_avoid_the_first_endpoint_for_every_non_hashing_policy() {
+    // Random and least request draw again up to five times (host_selection_retry_max_attempts)
+    // when they meet a host already tried: with three equal endpoints the first retry lands on
+    // the first endpoint again only if six draws all do, (1/3)^6 ≈ 0.14 %.
+    let endpoints = eps(3);
+    for policy in [
+        LbPolicy::RoundRobin,
+        LbPolicy::LeastRequest,
+        LbPolicy::Random,
+    ] {
+        for weights in [vec![1, 1, 1], vec![1, 2, 5]] {
+            let endpoints: Vec<Endpoint> = endpoints
+                .iter()
+                .zip(&weights)
+                .map(|(e, &w)| ep(&e.address, w, true))
+                .collect();
+            let sel = Selector::build(policy.clone(), &endpoints);
+            let mut state = ClusterState::default();
+            let mut rng = SplitMix64(17);
+            let same = (0..2000)
+                .filter(|_| {
+                    let a = attempts(&sel, &endpoints, &mut state, None, true, 1, &mut rng);
+                    a[0] == a[1]
+                })
+                .count();
+            // Weighted: a draw lands on the heaviest endpoint (5 of 8) six times running in
+            // (5/8)^6 ≈ 6 % of its retries.
+            let bound = if weights == [1, 1, 1] { 20 } else { 120 };
+            assert!(
+                same <= bound,
+                "{policy:?} {weights:?}: {same} of 2000 retried the same"
+            );
+            // Without the predicate a retry is a plain pick: random ones repeat a third of the
+            // time.
+            if policy == LbPolicy::Random && weights == [1, 1, 1] {
+                let same = (0..2000)
+                    .filter(|_| {
+                        let a = attempts(&sel, &endpoints, &mut state, None, false, 1, &mut rng);
+                        a[0] == a[1]
+                    })
+                    .count();
+                assert!(
+                    (500..=850).contains(&same),
+                    "{same} of 2000 without previous_hosts"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_single_endpoint_is_listed_for_every_attempt() {
+    let endpoints = eps(1);
+    for policy in all_policies() {
+        let sel = Selector::build(policy.clone(), &endpoints);
+        let mut state = ClusterState::default();
+        let mut rng = SplitMix64(3);
+        let a = attempts(&sel, &endpoints, &mut state, Some(42), true, 4, &mut rng);
+        assert_eq!(a, vec![0; 5], "{policy:?}");
+    }
+}
+
+#[test]
+fn consistent_hash_retries_stay_on_the_hashed_endpoint() {
+    // istiod drops previous_hosts for consistent-hash destinations: the same hash finds the
+    // same endpoint on every attempt.
+    let endpoints = eps(5);
+    for policy in [
+        LbPolicy::RingHash {
+            minimum_ring_size: 1024,
+        },
+        LbPolicy::Maglev { table_size: 65537 },
+    ] {
+        let sel = Selector::build(policy.clone(), &endpoints);
+        let mut state = ClusterState::default();
+        let mut rng = SplitMix64(9);
+        for key in 0..200u64 {
+            let h = hash_key(&key.to_le_bytes());
+            let a = attempts(&sel, &endpoints, &mut state, Some(h), true, 3, &mut rng);
+            assert!(a.iter().all(|&i| i == a[0]), "{policy:?}: {a:?}");
+            assert_eq!(Some(a[0]), sel.hash_owner(h));
+        }
+    }
+}
+
+#[test]
+fn retry_picks_leave_the_balancer_alone() {
+    // The retries are drawn up front and most never happen: the next requests' picks must be
+    // what they would have been.
+    let endpoints = weighted(&[1, 3, 2, 1]);
+    for policy in [LbPolicy::RoundRobin, LbPolicy::LeastRequest] {
+        for endpoints in [eps(4), endpoints.clone()] {
+            let sel = Selector::build(policy.clone(), &endpoints);
+            let (mut plain, mut with) = (ClusterState::default(), ClusterState::default());
+            let (mut r1, mut r2) = (SplitMix64(1), SplitMix64(1));
+            for t in 0..200 {
+                let a = pick(&sel, &endpoints, &mut plain, None, t, &mut r1);
+                let b = pick(&sel, &endpoints, &mut with, None, t, &mut r2);
+                assert_eq!(a, b, "{policy:?} pick {t}");
+                let mut out = vec![b.expect("an endpoint")];
+                // Its own random source, as the draws of the retries must not matter here.
+                retry_picks(
+                    &sel,
+                    &with,
+                    None,
+                    None,
+                    true,
+                    3,
+                    &mut SplitMix64(t),
+                    &mut out,
+                );
+                assert_eq!(out.len(), 4);
+            }
+        }
+    }
+}
+
+#[test]
+fn ejected_endpoints_are_never_listed_for_a_retry() {
+    let od = outlier(1, 100, 0);
+    for policy in [
+        LbPolicy::RoundRobin,
+        LbPolicy::LeastRequest,
+        LbPolicy::Random,
+    ] {
+        let (endpoints, sel, mut state) = od_cluster(3, &od, policy.clone());
+        record_response(&od, &mut state, 1, 503, 0);
+        assert!(state.is_ejected(1));
+        let mut rng = SplitMix64(23);
+        for _ in 0..300 {
+            let a = attempts(&sel, &endpoints, &mut state, None, true, 3, &mut rng);
+            assert!(!a.contains(&1), "{policy:?}: {a:?}");
+        }
+    }
+}
