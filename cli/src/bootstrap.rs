@@ -19,6 +19,8 @@ use meshroute_core::wire::{
     RETRY_ROUTE_HEADER, UPSTREAM_CLUSTER,
 };
 use meshroute_core::yaml::{parse_documents, Limits};
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 pub struct Options {
@@ -414,19 +416,74 @@ fn override_host_policy() -> serde_json::Value {
     }}]})
 }
 
+/// Endpoints of a CDS file, per cluster, that were current in it (not retiring).
+pub type CurrentEndpoints = HashMap<String, Vec<SocketAddr>>;
+
+/// The current endpoints of the CDS file a reload replaces ([`cds`] keeps them one more
+/// generation). Anything unreadable counts as none.
+pub fn current_endpoints(cds_text: &str) -> CurrentEndpoints {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(cds_text) else {
+        return HashMap::new();
+    };
+    let empty = Vec::new();
+    let mut out = HashMap::new();
+    for c in v["resources"].as_array().unwrap_or(&empty) {
+        let Some(name) = c["name"].as_str() else {
+            continue;
+        };
+        let mut eps = Vec::new();
+        for group in c["load_assignment"]["endpoints"]
+            .as_array()
+            .unwrap_or(&empty)
+        {
+            for e in group["lb_endpoints"].as_array().unwrap_or(&empty) {
+                if e["metadata"]["filter_metadata"]["meshroute"]["retiring"] == true {
+                    continue;
+                }
+                let sa = &e["endpoint"]["address"]["socket_address"];
+                let ip = sa["address"].as_str().and_then(|a| a.parse().ok());
+                let port = sa["port_value"]
+                    .as_u64()
+                    .and_then(|p| u16::try_from(p).ok());
+                if let (Some(ip), Some(port)) = (ip, port) {
+                    eps.push(SocketAddr::new(ip, port));
+                }
+            }
+        }
+        out.insert(name.to_string(), eps);
+    }
+    out
+}
+
 /// A STATIC load assignment for `addresses` (`IP:PORT`, IPv6 bracketed), each once; anything
-/// else is skipped (the filter only ever lists IP endpoints).
-fn load_assignment<'a>(name: &str, addresses: impl Iterator<Item = &'a str>) -> serde_json::Value {
-    let mut seen = std::collections::HashSet::new();
-    let endpoints: Vec<serde_json::Value> = addresses
-        .filter_map(|a| a.parse::<std::net::SocketAddr>().ok())
+/// else is skipped (the filter only ever lists IP endpoints). `retiring` are the cluster's
+/// endpoints in the file being replaced: those no longer current stay one more generation,
+/// marked, because the running filter configuration still lists them until Envoy has applied
+/// the new one (the CDS file is written first): a reload never sends a request to 503 `UH`.
+fn load_assignment<'a>(
+    name: &str,
+    addresses: impl Iterator<Item = &'a str>,
+    retiring: &[SocketAddr],
+) -> serde_json::Value {
+    let mut seen = HashSet::new();
+    let endpoint = |a: &SocketAddr| {
+        serde_json::json!({"address": {"socket_address": {
+            "address": a.ip().to_string(), "port_value": a.port()
+        }}})
+    };
+    let mut endpoints: Vec<serde_json::Value> = addresses
+        .filter_map(|a| a.parse::<SocketAddr>().ok())
         .filter(|a| seen.insert(*a))
-        .map(|a| {
-            serde_json::json!({"endpoint": {"address": {"socket_address": {
-                "address": a.ip().to_string(), "port_value": a.port()
-            }}}})
-        })
+        .map(|a| serde_json::json!({"endpoint": endpoint(&a)}))
         .collect();
+    for a in retiring {
+        if seen.insert(*a) {
+            endpoints.push(serde_json::json!({
+                "endpoint": endpoint(a),
+                "metadata": {"filter_metadata": {"meshroute": {"retiring": true}}}
+            }));
+        }
+    }
     serde_json::json!({"cluster_name": name, "endpoints": [{"lb_endpoints": endpoints}]})
 }
 
@@ -435,8 +492,9 @@ fn load_assignment<'a>(name: &str, addresses: impl Iterator<Item = &'a str>) -> 
 /// connection-pool settings, named like Istio's (`outbound|P|S|FQDN`), with Istio's translation
 /// of those settings (`applyConnectionPool`, cluster_traffic_policy.go: unset limits are
 /// MaxUint32; connect timeout 10 s; idle timeout 1 h). All use [`override_host_policy`].
-pub fn cds(table: &meshroute_core::table::RouteTable) -> String {
+pub fn cds(table: &meshroute_core::table::RouteTable, previous: &CurrentEndpoints) -> String {
     const MAX: u64 = 4_294_967_295;
+    let retiring = |name: &str| previous.get(name).map_or(&[][..], Vec::as_slice);
     let protocol = |common: serde_json::Value| {
         serde_json::json!({
             "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
@@ -454,6 +512,7 @@ pub fn cds(table: &meshroute_core::table::RouteTable) -> String {
         "load_assignment": load_assignment(
             UPSTREAM_CLUSTER,
             table.clusters.iter().flat_map(|c| c.endpoints.iter().map(|e| e.address.as_str())),
+            retiring(UPSTREAM_CLUSTER),
         ),
         "load_balancing_policy": override_host_policy(),
         // One cluster carries every service: Istio's own thresholds (MaxUint32), not Envoy's 1024.
@@ -480,7 +539,11 @@ pub fn cds(table: &meshroute_core::table::RouteTable) -> String {
                 "name": c.name,
                 "type": "STATIC",
                 "connect_timeout": format!("{}s", p.connect_timeout_ms.unwrap_or(10_000) as f64 / 1000.0),
-                "load_assignment": load_assignment(&c.name, c.endpoints.iter().map(|e| e.address.as_str())),
+                "load_assignment": load_assignment(
+                    &c.name,
+                    c.endpoints.iter().map(|e| e.address.as_str()),
+                    retiring(&c.name),
+                ),
                 "load_balancing_policy": override_host_policy(),
                 "circuit_breakers": {"thresholds": [{
                     "max_connections": lim(p.max_connections),
@@ -569,7 +632,10 @@ pub fn write(o: &Options) -> Result<Vec<String>, String> {
         std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
     }
     // Clusters first: the new filter config may name a cluster only the new CDS file defines.
-    write_atomic(&cds_dir, "clusters.yaml", &cds(&prepared.table))?;
+    let previous = std::fs::read_to_string(cds_dir.join("clusters.yaml"))
+        .map(|t| current_endpoints(&t))
+        .unwrap_or_default();
+    write_atomic(&cds_dir, "clusters.yaml", &cds(&prepared.table, &previous))?;
     write_atomic(&ecds_dir, "meshroute.yaml", &ecds(o, &plugin))?;
     if !o.ecds_only {
         let y = envoy_yaml(o, &ecds_dir, &cds_dir)?;

@@ -160,3 +160,89 @@ fn access_log_state_follows_the_access_log() {
     assert_eq!(kept["accessLogState"], serde_json::json!(true));
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// A reload writes the CDS file first and the filter's configuration second, so for a moment
+/// the running filter still lists the endpoints of the old configuration: an endpoint a reload
+/// removes stays in the clusters one more generation (marked retiring) and is gone after the
+/// next one, and one a reload adds is there before the filter can list it.
+#[test]
+fn a_removed_endpoint_stays_one_reload_longer() {
+    let tmp = std::env::temp_dir().join(format!("meshroute-retire-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let wasm = tmp.join("filter.wasm");
+    std::fs::write(&wasm, b"").unwrap();
+    let config = |ips: &[&str]| {
+        let pods: String = ips
+            .iter()
+            .enumerate()
+            .map(|(i, ip)| {
+                format!(
+                    "  ---\n  apiVersion: v1\n  kind: Pod\n  metadata: {{name: web-{i}, namespace: default, labels: {{app: web}}}}\n  status: {{podIP: {ip}}}\n"
+                )
+            })
+            .collect();
+        let text = format!(
+            "proxy: {{kind: sidecar, namespace: default, labels: {{app: sleep}}}}\nresources: |\n  apiVersion: v1\n  kind: Service\n  metadata: {{name: web, namespace: default}}\n  spec:\n    selector: {{app: web}}\n    ports: [{{name: http, port: 80}}]\n{pods}"
+        );
+        let p = tmp.join("config.yaml");
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let bootstrap = |cfg: &Path| {
+        let o = Command::new(env!("CARGO_BIN_EXE_meshroute"))
+            .args(["bootstrap", "-c"])
+            .arg(cfg)
+            .arg("-o")
+            .arg(tmp.join("out"))
+            .arg("--wasm")
+            .arg(&wasm)
+            .current_dir(repo())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let text = std::fs::read_to_string(tmp.join("out/cds/clusters.yaml")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let upstream = v["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "meshroute_upstream")
+            .expect("meshroute_upstream")
+            .clone();
+        let mut eps: Vec<(String, bool)> = upstream["load_assignment"]["endpoints"][0]
+            ["lb_endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let sa = &e["endpoint"]["address"]["socket_address"];
+                (
+                    format!("{}:{}", sa["address"].as_str().unwrap(), sa["port_value"]),
+                    e["metadata"]["filter_metadata"]["meshroute"]["retiring"] == true,
+                )
+            })
+            .collect();
+        eps.sort();
+        eps
+    };
+    let ep = |a: &str, retiring: bool| (a.to_string(), retiring);
+    assert_eq!(
+        bootstrap(&config(&["10.0.0.1", "10.0.0.2"])),
+        vec![ep("10.0.0.1:80", false), ep("10.0.0.2:80", false)]
+    );
+    let moved = config(&["10.0.0.2", "10.0.0.3"]);
+    assert_eq!(
+        bootstrap(&moved),
+        vec![
+            ep("10.0.0.1:80", true),
+            ep("10.0.0.2:80", false),
+            ep("10.0.0.3:80", false)
+        ]
+    );
+    assert_eq!(
+        bootstrap(&moved),
+        vec![ep("10.0.0.2:80", false), ep("10.0.0.3:80", false)]
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
+}
