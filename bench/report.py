@@ -211,7 +211,10 @@ def analysis(report, summaries, rat, crit):
 call that copies data across the VM boundary:
 
 - request headers: `get_map_bytes` of the whole header map (1); one steering write,
-  `x-meshroute-endpoint` (1) — the bootstrap's routes default to the shared `meshroute_upstream`
+  `x-meshroute-endpoint` (1), which lists one endpoint per attempt (three under Istio's default
+  policy: the first pick and the two retries, drawn up front, so a retry goes to another pod as
+  with Istio's `previous_hosts`; Envoy's `override_host` policy walks the list) — the
+  bootstrap's routes default to the shared `meshroute_upstream`
   cluster, so `x-meshroute-cluster` is written only for services with a cluster of their own
   (connection-pool limits); the access-log filter state, `set_property` (1), only when the config
   asks (`accessLogState`, which `meshroute bootstrap` turns off when it configures no access log,
@@ -315,7 +318,8 @@ def write(report, out: Path):
              "no filter can be cheaper); **native** (`meshroute bootstrap --native`: the virtual hosts, routes, weighted "
              "clusters and STATIC clusters istiod would generate from the same compiled table, istiod's cors + fault + "
              "router filters, no wasm); **meshroute** (`meshroute bootstrap`: the filter via ECDS, V8, "
-             "header_to_metadata, fault, router, `ORIGINAL_DST`).")
+             "header_to_metadata, fault, router, STATIC clusters of the config's endpoints with the `override_host` "
+             "policy reading the filter's per-attempt endpoint list).")
     L.append("- Configs: the seed scenario (one host); generated meshes of 1,000 and 10,000 services, the shape of "
              "`core/benches/gen.rs` (per service a VirtualService with three match rules — a header match, a "
              "prefix+method / regex match, a 90/10 subset split — and a DestinationRule with two subsets; 3 clusters "
