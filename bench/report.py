@@ -227,15 +227,20 @@ call that copies data across the VM boundary:
   cookie; `get_current_time` only with outlier detection.
 - counters: none per request — each worker counts in wasm memory and hands the counts to Envoy
   on a 250 ms tick;
-- response headers: nothing, unless the cluster has outlier detection (`:status` and the time)
-  or connection-pool limits (`x-envoy-overloaded`); on_log: none.
+- response headers: nothing, unless the cluster has outlier detection (`:status`, the time and,
+  when the request could retry, `upstream.address`: which listed endpoint answered) or
+  connection-pool limits (`x-envoy-overloaded`); on_log: none.
 
 So 2 host calls per request on the seed (3 with an access log), down from 16 (before 2026-11-25: 6 header writes incl. Istio's
 default retry policy and the timeout, `source.address`, 2 clock reads, 3 `increment_metric`, 2
 response header reads). Earlier full runs for comparison: 0.71 / 0.64 / 0.67 (another machine,
 before these changes) and 0.72 / 0.71 / 0.71 (this machine type, 2026-11-25 13:06, with 3 host
-calls and before the one-pass header scan); quick runs on one machine minutes apart gave 0.74
-(before) and 0.88 / 0.88 (after) on the seed. The floor's own CPU per request varies by ±30 %
+calls and before the one-pass header scan), 0.81 / 0.86 / 0.84 (2026-11-25 14:47, the same
+2 host calls, retries still on the first endpoint: one endpoint in the header, Envoy's
+`ORIGINAL_DST` cluster); quick runs on one machine minutes apart gave 0.74 (before) and
+0.88 / 0.88 (after) on the seed. Since the retry endpoints are listed (this run), the native
+decision on the seed takes ~330 ns instead of ~210 ns (two retry picks under `previous_hosts`)
+and Envoy's `override_host` policy parses the list per request. The floor's own CPU per request varies by ±30 %
 between runs on this shared machine, so read differences below ~0.1 as noise. What is left is not host-call
 count: the filter's wasm code itself (the routing plan takes ~0.4 µs natively and ~0.8 µs under
 V8 per seed request,
