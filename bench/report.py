@@ -323,7 +323,7 @@ def write(report, out: Path):
              "no filter can be cheaper); **native** (`meshroute bootstrap --native`: the virtual hosts, routes, weighted "
              "clusters and STATIC clusters istiod would generate from the same compiled table, istiod's cors + fault + "
              "router filters, no wasm); **meshroute** (`meshroute bootstrap`: the filter via ECDS, V8, "
-             "header_to_metadata, fault, router, STATIC clusters of the config's endpoints with the `override_host` "
+             "header_to_metadata, fault, router, clusters of the config's endpoints (file-based EDS) with the `override_host` "
              "policy reading the filter's per-attempt endpoint list).")
     L.append("- Configs: the seed scenario (one host); generated meshes of 1,000 and 10,000 services, the shape of "
              "`core/benches/gen.rs` (per service a VirtualService with three match rules — a header match, a "

@@ -2,8 +2,8 @@
 # Compiles the meshroute configs for docker-compose.yml into the run directory that compose
 # mounts read-only at /etc/meshroute (default target/docker, or $MESHROUTE_RUN_DIR):
 #   gateway.yaml, sidecar.yaml            Envoy bootstraps (written once; Envoy reads them at start)
-#   gateway/ecds/meshroute.yaml, gateway/cds/clusters.yaml   the gateway filter's config
-#   sidecar/ecds/meshroute.yaml, sidecar/cds/clusters.yaml   the sleep sidecar filter's config
+#   gateway/ecds/meshroute.yaml, gateway/cds/{clusters,eds-*}.yaml   the gateway filter's config
+#   sidecar/ecds/meshroute.yaml, sidecar/cds/{clusters,eds-*}.yaml   the sleep sidecar filter's config
 #   meshroute_filter.wasm                 the filter
 # Every path inside is relative to /etc/meshroute (the containers' working directory).
 # The files are replaced atomically; running Envoys pick them up within a second, without a

@@ -19,7 +19,7 @@ use meshroute_core::wire::{
     RETRY_ROUTE_HEADER, UPSTREAM_CLUSTER,
 };
 use meshroute_core::yaml::{parse_documents, Limits};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -416,26 +416,15 @@ fn override_host_policy() -> serde_json::Value {
     }}]})
 }
 
-/// Endpoints of a CDS file, per cluster, that were current in it (not retiring).
-pub type CurrentEndpoints = HashMap<String, Vec<SocketAddr>>;
-
-/// The current endpoints of the CDS file a reload replaces ([`cds`] keeps them one more
-/// generation). Anything unreadable counts as none.
-pub fn current_endpoints(cds_text: &str) -> CurrentEndpoints {
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(cds_text) else {
-        return HashMap::new();
+/// Endpoints that were current (not retiring) in an EDS file being replaced.
+pub fn current_endpoints(eds_text: &str) -> Vec<SocketAddr> {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(eds_text) else {
+        return Vec::new();
     };
     let empty = Vec::new();
-    let mut out = HashMap::new();
-    for c in v["resources"].as_array().unwrap_or(&empty) {
-        let Some(name) = c["name"].as_str() else {
-            continue;
-        };
-        let mut eps = Vec::new();
-        for group in c["load_assignment"]["endpoints"]
-            .as_array()
-            .unwrap_or(&empty)
-        {
+    let mut eps = Vec::new();
+    for cla in v["resources"].as_array().unwrap_or(&empty) {
+        for group in cla["endpoints"].as_array().unwrap_or(&empty) {
             for e in group["lb_endpoints"].as_array().unwrap_or(&empty) {
                 if e["metadata"]["filter_metadata"]["meshroute"]["retiring"] == true {
                     continue;
@@ -450,16 +439,16 @@ pub fn current_endpoints(cds_text: &str) -> CurrentEndpoints {
                 }
             }
         }
-        out.insert(name.to_string(), eps);
     }
-    out
+    eps
 }
 
-/// A STATIC load assignment for `addresses` (`IP:PORT`, IPv6 bracketed), each once; anything
+/// A ClusterLoadAssignment of `addresses` (`IP:PORT`, IPv6 bracketed), each once; anything
 /// else is skipped (the filter only ever lists IP endpoints). `retiring` are the cluster's
-/// endpoints in the file being replaced: those no longer current stay one more generation,
-/// marked, because the running filter configuration still lists them until Envoy has applied
-/// the new one (the CDS file is written first): a reload never sends a request to 503 `UH`.
+/// current endpoints in the EDS file being replaced: those no longer current stay one more
+/// generation, marked, because the running filter configuration still lists them until Envoy
+/// has applied the new one (the endpoints are written first): a reload never sends a request to
+/// 503 `UH`.
 fn load_assignment<'a>(
     name: &str,
     addresses: impl Iterator<Item = &'a str>,
@@ -484,17 +473,86 @@ fn load_assignment<'a>(
             }));
         }
     }
-    serde_json::json!({"cluster_name": name, "endpoints": [{"lb_endpoints": endpoints}]})
+    serde_json::json!({
+        "@type": "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment",
+        "cluster_name": name,
+        "endpoints": [{"lb_endpoints": endpoints}]
+    })
 }
 
-/// The CDS file: `meshroute_upstream`, a STATIC cluster of every endpoint of the config, which
-/// most requests use, and one cluster per meshroute cluster that carries DestinationRule
-/// connection-pool settings, named like Istio's (`outbound|P|S|FQDN`), with Istio's translation
-/// of those settings (`applyConnectionPool`, cluster_traffic_policy.go: unset limits are
-/// MaxUint32; connect timeout 10 s; idle timeout 1 h). All use [`override_host_policy`].
-pub fn cds(table: &meshroute_core::table::RouteTable, previous: &CurrentEndpoints) -> String {
+/// The Envoy clusters meshroute's bootstrap uses, with their endpoints: `meshroute_upstream`
+/// (every endpoint of the config, which most requests use) and one per meshroute cluster that
+/// carries DestinationRule connection-pool settings, named like Istio's (`outbound|P|S|FQDN`).
+fn envoy_clusters(
+    table: &meshroute_core::table::RouteTable,
+) -> Vec<(&str, Option<&meshroute_core::table::PoolLimits>, Vec<&str>)> {
+    let all = table
+        .clusters
+        .iter()
+        .flat_map(|c| c.endpoints.iter().map(|e| e.address.as_str()))
+        .collect();
+    let own = table
+        .clusters
+        .iter()
+        .filter(|c| c.needs_own_envoy_cluster())
+        .filter_map(|c| c.pool.as_ref().map(|p| (c, p)))
+        .map(|(c, p)| {
+            let eps = c.endpoints.iter().map(|e| e.address.as_str()).collect();
+            (c.name.as_str(), Some(p), eps)
+        });
+    std::iter::once((UPSTREAM_CLUSTER, None, all))
+        .chain(own)
+        .collect()
+}
+
+/// The EDS file of an Envoy cluster, in the CDS directory: its name made safe for a file name,
+/// and a hash of the exact name (Istio's names have `|`; two names could clean up alike).
+pub fn eds_file_name(cluster: &str) -> String {
+    let clean: String = cluster
+        .chars()
+        .take(80)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!(
+        "eds-{clean}-{:08x}.yaml",
+        meshroute_core::lb::hash_key(cluster.as_bytes()) as u32
+    )
+}
+
+/// The EDS files: one per Envoy cluster, `(file name, text)`. `previous` reads the file a
+/// cluster had before (for the retiring generation).
+pub fn eds(
+    table: &meshroute_core::table::RouteTable,
+    previous: impl Fn(&str) -> Vec<SocketAddr>,
+) -> Vec<(String, String)> {
+    envoy_clusters(table)
+        .into_iter()
+        .map(|(name, _, eps)| {
+            let cla = load_assignment(name, eps.into_iter(), &previous(name));
+            let text = serde_json::to_string_pretty(
+                &serde_json::json!({"version_info": "1", "resources": [cla]}),
+            )
+            .unwrap_or_default();
+            (eds_file_name(name), text)
+        })
+        .collect()
+}
+
+/// The CDS file: the [`envoy_clusters`], each an EDS cluster whose endpoints come from its own
+/// file next to this one (so a reload that changes endpoints updates them in place and keeps
+/// the connection pools of the others; the cluster definitions change only with pool
+/// settings), with [`override_host_policy`]; pool clusters with Istio's translation of their
+/// settings (`applyConnectionPool`, cluster_traffic_policy.go: unset limits are MaxUint32;
+/// connect timeout 10 s; idle timeout 1 h). `cds_dir` is the directory as the bootstrap names
+/// it (relative with `--relative`).
+pub fn cds(table: &meshroute_core::table::RouteTable, cds_dir: &Path) -> String {
     const MAX: u64 = 4_294_967_295;
-    let retiring = |name: &str| previous.get(name).map_or(&[][..], Vec::as_slice);
     let protocol = |common: serde_json::Value| {
         serde_json::json!({
             "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
@@ -504,29 +562,29 @@ pub fn cds(table: &meshroute_core::table::RouteTable, previous: &CurrentEndpoint
             }
         })
     };
-    let shared = serde_json::json!({
-        "@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster",
-        "name": UPSTREAM_CLUSTER,
-        "type": "STATIC",
-        "connect_timeout": "10s",
-        "load_assignment": load_assignment(
-            UPSTREAM_CLUSTER,
-            table.clusters.iter().flat_map(|c| c.endpoints.iter().map(|e| e.address.as_str())),
-            retiring(UPSTREAM_CLUSTER),
-        ),
-        "load_balancing_policy": override_host_policy(),
-        // One cluster carries every service: Istio's own thresholds (MaxUint32), not Envoy's 1024.
-        "circuit_breakers": {"thresholds": [{
-            "max_connections": MAX, "max_pending_requests": MAX, "max_requests": MAX, "max_retries": MAX,
-        }]},
-        "typed_extension_protocol_options": protocol(serde_json::json!({"idle_timeout": "60s"})),
-    });
-    let own = table
-        .clusters
-        .iter()
-        .filter(|c| c.needs_own_envoy_cluster())
-        .filter_map(|c| c.pool.as_ref().map(|p| (c, p)))
-        .map(|(c, p)| {
+    let resources: Vec<serde_json::Value> = envoy_clusters(table)
+        .into_iter()
+        .map(|(name, pool, _)| {
+            let eds_config = serde_json::json!({"eds_config": {
+                "resource_api_version": "V3",
+                "path_config_source": {"path": cds_dir.join(eds_file_name(name)).display().to_string()}
+            }});
+            let Some(p) = pool else {
+                return serde_json::json!({
+                    "@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+                    "name": name,
+                    "type": "EDS",
+                    "eds_cluster_config": eds_config,
+                    "connect_timeout": "10s",
+                    "load_balancing_policy": override_host_policy(),
+                    // One cluster carries every service: Istio's own thresholds (MaxUint32), not
+                    // Envoy's 1024.
+                    "circuit_breakers": {"thresholds": [{
+                        "max_connections": MAX, "max_pending_requests": MAX, "max_requests": MAX, "max_retries": MAX,
+                    }]},
+                    "typed_extension_protocol_options": protocol(serde_json::json!({"idle_timeout": "60s"})),
+                });
+            };
             let lim = |v: Option<u32>| v.map_or(MAX, u64::from);
             let mut common = serde_json::json!({
                 "idle_timeout": format!("{}s", p.idle_timeout_ms.unwrap_or(3_600_000) as f64 / 1000.0),
@@ -536,14 +594,10 @@ pub fn cds(table: &meshroute_core::table::RouteTable, previous: &CurrentEndpoint
             }
             serde_json::json!({
                 "@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster",
-                "name": c.name,
-                "type": "STATIC",
+                "name": name,
+                "type": "EDS",
+                "eds_cluster_config": eds_config,
                 "connect_timeout": format!("{}s", p.connect_timeout_ms.unwrap_or(10_000) as f64 / 1000.0),
-                "load_assignment": load_assignment(
-                    &c.name,
-                    c.endpoints.iter().map(|e| e.address.as_str()),
-                    retiring(&c.name),
-                ),
                 "load_balancing_policy": override_host_policy(),
                 "circuit_breakers": {"thresholds": [{
                     "max_connections": lim(p.max_connections),
@@ -553,8 +607,8 @@ pub fn cds(table: &meshroute_core::table::RouteTable, previous: &CurrentEndpoint
                 }]},
                 "typed_extension_protocol_options": protocol(common),
             })
-        });
-    let resources: Vec<serde_json::Value> = std::iter::once(shared).chain(own).collect();
+        })
+        .collect();
     serde_json::to_string_pretty(&serde_json::json!({"version_info": "1", "resources": resources}))
         .unwrap_or_default()
 }
@@ -632,11 +686,30 @@ pub fn write(o: &Options) -> Result<Vec<String>, String> {
         std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
     }
     // Clusters first: the new filter config may name a cluster only the new CDS file defines.
-    let previous = std::fs::read_to_string(cds_dir.join("clusters.yaml"))
-        .map(|t| current_endpoints(&t))
-        .unwrap_or_default();
-    write_atomic(&cds_dir, "clusters.yaml", &cds(&prepared.table, &previous))?;
+    // Endpoints first, then the clusters that read them, then the filter configuration that
+    // lists them.
+    let files = eds(&prepared.table, |name| {
+        std::fs::read_to_string(cds_dir.join(eds_file_name(name)))
+            .map(|t| current_endpoints(&t))
+            .unwrap_or_default()
+    });
+    for (name, text) in &files {
+        write_atomic(&cds_dir, name, text)?;
+    }
+    write_atomic(&cds_dir, "clusters.yaml", &cds(&prepared.table, &cds_dir))?;
     write_atomic(&ecds_dir, "meshroute.yaml", &ecds(o, &plugin))?;
+    // The endpoints of clusters the new CDS file no longer has: nothing reads them any more.
+    if let Ok(dir) = std::fs::read_dir(&cds_dir) {
+        for entry in dir.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("eds-")
+                && name.ends_with(".yaml")
+                && !files.iter().any(|(f, _)| *f == name)
+            {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
     if !o.ecds_only {
         let y = envoy_yaml(o, &ecds_dir, &cds_dir)?;
         std::fs::write(out.join(&o.envoy_file), y)

@@ -44,14 +44,44 @@ fn envoy_configs_are_up_to_date() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for f in [
+    let mut files: Vec<String> = [
         "gateway.yaml",
         "gateway/ecds/meshroute.yaml",
-        "gateway/cds/clusters.yaml",
         "sidecar.yaml",
         "sidecar/ecds/meshroute.yaml",
-        "sidecar/cds/clusters.yaml",
-    ] {
+    ]
+    .map(String::from)
+    .to_vec();
+    // The clusters and their endpoint files, and no stale endpoint file in the repository.
+    for proxy in ["gateway", "sidecar"] {
+        let listed = |root: &Path| -> Vec<String> {
+            let mut v: Vec<String> =
+                std::fs::read_dir(root.join("envoy-configs").join(proxy).join("cds"))
+                    .map(|d| {
+                        d.flatten()
+                            .map(|e| e.file_name().to_string_lossy().into_owned())
+                            .filter(|n| !n.starts_with('.'))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+            v.sort();
+            v
+        };
+        let want = listed(&tmp);
+        assert!(want.contains(&"clusters.yaml".to_string()), "{want:?}");
+        assert!(
+            want.iter()
+                .any(|f| f.starts_with("eds-meshroute_upstream-")),
+            "{want:?}"
+        );
+        assert_eq!(
+            listed(&repo()),
+            want,
+            "envoy-configs/{proxy}/cds is out of date: run `bash envoy-configs/generate.sh` and commit"
+        );
+        files.extend(want.iter().map(|f| format!("{proxy}/cds/{f}")));
+    }
+    for f in &files {
         let want = std::fs::read_to_string(tmp.join("envoy-configs").join(f)).unwrap();
         let have =
             std::fs::read_to_string(repo().join("envoy-configs").join(f)).unwrap_or_default();
@@ -161,10 +191,10 @@ fn access_log_state_follows_the_access_log() {
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
-/// A reload writes the CDS file first and the filter's configuration second, so for a moment
-/// the running filter still lists the endpoints of the old configuration: an endpoint a reload
-/// removes stays in the clusters one more generation (marked retiring) and is gone after the
-/// next one, and one a reload adds is there before the filter can list it.
+/// A reload writes the endpoint (EDS) files first and the filter's configuration last, so for a
+/// moment the running filter still lists the endpoints of the old configuration: an endpoint a
+/// reload removes stays in the cluster one more generation (marked retiring) and is gone after
+/// the next one, and one a reload adds is there before the filter can list it.
 #[test]
 fn a_removed_endpoint_stays_one_reload_longer() {
     let tmp = std::env::temp_dir().join(format!("meshroute-retire-{}", std::process::id()));
@@ -201,17 +231,21 @@ fn a_removed_endpoint_stays_one_reload_longer() {
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let text = std::fs::read_to_string(tmp.join("out/cds/clusters.yaml")).unwrap();
-        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let upstream = v["resources"]
-            .as_array()
+        let eds = std::fs::read_dir(tmp.join("out/cds"))
             .unwrap()
-            .iter()
-            .find(|c| c["name"] == "meshroute_upstream")
-            .expect("meshroute_upstream")
-            .clone();
-        let mut eps: Vec<(String, bool)> = upstream["load_assignment"]["endpoints"][0]
-            ["lb_endpoints"]
+            .flatten()
+            .find(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("eds-meshroute_upstream-")
+            })
+            .expect("the EDS file of meshroute_upstream")
+            .path();
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(eds).unwrap()).unwrap();
+        let upstream = v["resources"][0].clone();
+        assert_eq!(upstream["cluster_name"], "meshroute_upstream");
+        let mut eps: Vec<(String, bool)> = upstream["endpoints"][0]["lb_endpoints"]
             .as_array()
             .unwrap()
             .iter()

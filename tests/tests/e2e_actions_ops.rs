@@ -167,6 +167,61 @@ fn by_pod_names(seq: &[String]) -> std::collections::BTreeMap<String, usize> {
     m
 }
 
+/// A reload that changes the config's endpoints updates them in place (each Envoy cluster reads
+/// its endpoints from an EDS file of its own): the endpoints that stay keep their pooled
+/// upstream connections, so the requests after the reload open none. (With the endpoints inside
+/// the CDS cluster, the cluster was replaced and every connection opened again.)
+#[test]
+fn e2e_reload_keeps_the_pools_of_endpoints_that_stay() {
+    let Some(mut s) = start("e2e_reload_pools", "11-reload-v1", &[]) else {
+        return;
+    };
+    const CX: &str = "cluster.meshroute_upstream.upstream_cx_total";
+    const MEMBERS: &str = "cluster.meshroute_upstream.membership_total";
+    // Warm every worker's pool to every v1.0 pod (fresh downstream connections land on either
+    // worker), then check that more requests open nothing.
+    for _ in 0..200 {
+        assert_eq!(get(&s, "/").status, 200);
+    }
+    let warm = counter(&s, CX);
+    for _ in 0..40 {
+        assert_eq!(get(&s, "/").status, 200);
+    }
+    assert_eq!(
+        counter(&s, CX),
+        warm,
+        "no reload, yet new upstream connections"
+    );
+    let members = counter(&s, MEMBERS);
+    // A new Service with one Pod: one more endpoint, the others unchanged.
+    let routing = s.dir.path().join("actions/11-reload-v1/routing.yaml");
+    let mut text = std::fs::read_to_string(&routing).expect("read");
+    text.push_str(
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: extra, namespace: default}\n\
+         spec: {selector: {app: extra}, ports: [{name: http, port: 8080}]}\n---\n\
+         apiVersion: v1\nkind: Pod\nmetadata: {name: extra-1, namespace: default, labels: {app: extra}}\n\
+         status: {podIP: 127.0.99.99}\n",
+    );
+    std::fs::write(&routing, text).expect("write");
+    let config = s.dir.path().join("actions/11-reload-v1.yaml");
+    assert_eq!(s.envoy.reload(&config), Ok(Reload::Applied));
+    let grew = eventually(Duration::from_secs(10), || {
+        (counter(&s, MEMBERS) == members + 1).then_some(())
+    });
+    assert!(
+        grew.is_some(),
+        "the new endpoint never joined meshroute_upstream"
+    );
+    for _ in 0..40 {
+        assert_eq!(get(&s, "/").status, 200);
+    }
+    assert_eq!(
+        counter(&s, CX),
+        warm,
+        "the reload dropped the pooled upstream connections"
+    );
+}
+
 /// Point 11: `meshroute bootstrap --reload` swaps in a new config (and the CDS file with the
 /// new config's connection-pool cluster) without a restart and without a failed request, even
 /// for requests in flight; a config with errors is refused — by the CLI with file:line:column,
