@@ -40,14 +40,8 @@ cargo build -p meshroute-cli -p demoapp
 # The static demoapp for the FROM scratch image of the docker-compose test (tests/tests/compose.rs).
 cargo build -q -p demoapp --release --target x86_64-unknown-linux-musl
 
-step "validator-web: the browser checker's page (wasm-bindgen-cli at the lockfile's version) and headless Chromium"
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
-  fi
-fi
-command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 \
-  || { echo "chromium/chromedriver are missing and could not be installed (the browser test needs them)"; exit 1; }
+step "validator-web: the browser checker's page (wasm-bindgen-cli at the lockfile's version), headless Chromium and Firefox"
+bash validator-web/install-browsers.sh --required
 bash validator-web/build.sh
 
 step "envoy --mode validate on every bootstrap in envoy-configs/"

@@ -1,12 +1,15 @@
-//! The config checker in a real browser: headless Chromium driven over WebDriver (a few JSON
-//! POSTs to chromedriver, spoken here over std's TcpStream), the page served from
-//! `validator-web/dist/` by a tiny static server in this test.
+//! The config checker in real browsers: headless Chromium and headless Firefox, each driven over
+//! WebDriver (a few JSON POSTs to chromedriver / geckodriver, spoken here over std's TcpStream),
+//! the page served from `validator-web/dist/` by a tiny static server in this test. The same
+//! walkthrough runs in both.
 //!
-//! Needs `bash validator-web/build.sh` first and Debian's `chromium` and `chromium-driver`;
-//! without them it prints one line saying so and passes.
+//! Needs `bash validator-web/build.sh` first, Debian's `chromium` and `chromium-driver`, and
+//! Debian's `firefox-esr` with `geckodriver` (`cargo install geckodriver`); a test whose browser
+//! is missing prints one line saying so and passes (`scripts/test.sh` installs them all).
 //!
-//! Artifacts: `target/artifacts/validator-web.png` (screenshot) and
-//! `target/artifacts/validator-timing.txt` (validation time of a 1,000-resource config).
+//! Artifacts: `target/artifacts/validator-web.png` and `validator-web-firefox.png`
+//! (screenshots) and `target/artifacts/validator-timing.txt` / `validator-timing-firefox.txt`
+//! (validation time of a 1,000-resource config).
 
 use serde_json::{json, Value};
 use std::io::{Read, Write};
@@ -26,12 +29,85 @@ const CLUSTER: &str = "outbound|8080||demoappv10.default.svc.cluster.local";
 
 #[test]
 fn config_checker_in_headless_chromium() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf();
-    let dist = root.join("dist");
-    let Some((chromium, chromedriver)) = browser() else {
+    let Some(browser) = Browser::chromium() else {
         println!("browser test skipped: chromium/chromedriver not found (apt-get install -y chromium chromium-driver)");
         return;
     };
+    walkthrough(&browser);
+}
+
+#[test]
+fn config_checker_in_headless_firefox() {
+    let Some(browser) = Browser::firefox() else {
+        println!("browser test skipped: firefox-esr/geckodriver not found (apt-get install -y firefox-esr; cargo install geckodriver)");
+        return;
+    };
+    walkthrough(&browser);
+}
+
+/// Which browser, and how WebDriver starts it.
+struct Browser {
+    /// "Chromium" or "Firefox", for messages.
+    name: &'static str,
+    binary: PathBuf,
+    driver: PathBuf,
+    /// Suffix of the artifact files ("" for Chromium, whose files the benchmark report reads).
+    suffix: &'static str,
+}
+
+impl Browser {
+    fn chromium() -> Option<Browser> {
+        Some(Browser {
+            name: "Chromium",
+            binary: which("chromium").or_else(|| which("chromium-browser"))?,
+            driver: which("chromedriver")?,
+            suffix: "",
+        })
+    }
+
+    fn firefox() -> Option<Browser> {
+        Some(Browser {
+            name: "Firefox",
+            binary: which("firefox-esr").or_else(|| which("firefox"))?,
+            driver: which("geckodriver").or_else(|| {
+                let cargo_bin = std::env::var_os("CARGO_HOME")
+                    .map(PathBuf::from)
+                    .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?
+                    .join("bin/geckodriver");
+                cargo_bin.is_file().then_some(cargo_bin)
+            })?,
+            suffix: "-firefox",
+        })
+    }
+
+    /// New-session capabilities.
+    fn capabilities(&self) -> Value {
+        let binary = self.binary.to_string_lossy();
+        if self.suffix.is_empty() {
+            json!({ "capabilities": { "alwaysMatch": {
+                "browserName": "chrome",
+                "goog:chromeOptions": {
+                    "binary": binary,
+                    "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                             "--disable-dev-shm-usage", "--window-size=1440,2300"],
+                },
+            } } })
+        } else {
+            json!({ "capabilities": { "alwaysMatch": {
+                "browserName": "firefox",
+                "moz:firefoxOptions": {
+                    "binary": binary,
+                    "args": ["-headless", "-width=1440", "-height=2300"],
+                },
+            } } })
+        }
+    }
+}
+
+/// The walkthrough, in one browser.
+fn walkthrough(browser: &Browser) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf();
+    let dist = root.join("dist");
     if !dist.join("index.html").is_file() || !dist.join("meshroute_validator_web_bg.wasm").is_file()
     {
         println!(
@@ -42,8 +118,8 @@ fn config_checker_in_headless_chromium() {
     }
     let artifacts = artifacts_dir(&root);
     let site = serve(dist);
-    let driver = Driver::start(&chromedriver);
-    let s = driver.session(&chromium);
+    let driver = Driver::start(&browser.driver);
+    let s = driver.session(browser);
 
     // The page loads the wasm module and the seed example.
     s.post("url", json!({ "url": format!("http://{site}/") }));
@@ -201,7 +277,7 @@ fn config_checker_in_headless_chromium() {
     let png = s.get("screenshot");
     let png = base64_decode(png.as_str().unwrap_or(""));
     assert!(png.starts_with(b"\x89PNG"), "screenshot is not a PNG");
-    let shot = artifacts.join("validator-web.png");
+    let shot = artifacts.join(format!("validator-web{}.png", browser.suffix));
     std::fs::write(&shot, &png).unwrap_or_else(|e| panic!("{}: {e}", shot.display()));
 
     // 5. The walkthrough's question: why is the request a 404 before the VirtualService exists?
@@ -266,14 +342,15 @@ fn config_checker_in_headless_chromium() {
     );
     let page_ms = s.exec("return +document.body.dataset.validateMs", json!([]));
     let summary = format!(
-        "validate(1,000 resources, {} bytes) in headless Chromium: first {first:.1} ms, median of {} warm runs {median:.1} ms; through the editor (validate + render) {} ms\n",
+        "validate(1,000 resources, {} bytes) in headless {}: first {first:.1} ms, median of {} warm runs {median:.1} ms; through the editor (validate + render) {} ms\n",
         big.len(),
+        browser.name,
         warm.len(),
         page_ms
     );
     print!("{summary}");
     println!("screenshot: {}", shot.display());
-    let timing = artifacts.join("validator-timing.txt");
+    let timing = artifacts.join(format!("validator-timing{}.txt", browser.suffix));
     std::fs::write(&timing, &summary).unwrap_or_else(|e| panic!("{}: {e}", timing.display()));
 }
 
@@ -311,12 +388,6 @@ fn which(name: &str) -> Option<PathBuf> {
             .map(|d| d.join(name))
             .find(|f| f.is_file())
     })
-}
-
-fn browser() -> Option<(PathBuf, PathBuf)> {
-    let chromium = which("chromium").or_else(|| which("chromium-browser"))?;
-    let driver = which("chromedriver")?;
-    Some((chromium, driver))
 }
 
 fn artifacts_dir(root: &Path) -> PathBuf {
@@ -400,7 +471,7 @@ fn serve_one(mut c: TcpStream, dir: &Path) -> std::io::Result<()> {
 // ---------------------------------------------------------------------------------------------
 // A minimal WebDriver client
 
-/// chromedriver, killed when dropped.
+/// chromedriver or geckodriver, killed when dropped.
 struct Driver {
     child: Child,
     addr: String,
@@ -428,29 +499,30 @@ impl Driver {
             }
             assert!(
                 t.elapsed() < Duration::from_secs(20),
-                "chromedriver did not start"
+                "{} did not start",
+                bin.display()
             );
             std::thread::sleep(Duration::from_millis(100));
         }
         d
     }
 
-    fn session(&self, chromium: &Path) -> Session<'_> {
-        let caps = json!({ "capabilities": { "alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": chromium.to_string_lossy(),
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                         "--disable-dev-shm-usage", "--window-size=1440,2300"],
-            },
-        } } });
-        let v = http(&self.addr, "POST", "/session", Some(&caps))
-            .unwrap_or_else(|e| panic!("new session: {e}"));
+    fn session(&self, browser: &Browser) -> Session<'_> {
+        let v = http(
+            &self.addr,
+            "POST",
+            "/session",
+            Some(&browser.capabilities()),
+        )
+        .unwrap_or_else(|e| panic!("new {} session: {e}", browser.name));
         let id = v["value"]["sessionId"]
             .as_str()
-            .unwrap_or_else(|| panic!("new session failed: {v}"))
+            .unwrap_or_else(|| panic!("new {} session failed: {v}", browser.name))
             .to_string();
-        Session { driver: self, id }
+        let s = Session { driver: self, id };
+        // The same viewport in both browsers (Firefox's -width/-height set the window).
+        s.post("window/rect", json!({ "width": 1440, "height": 2300 }));
+        s
     }
 }
 
