@@ -905,6 +905,7 @@ impl<'a> Cx<'a> {
             }
             Action::Redirect(RedirectAction {
                 uri: rd.uri.clone(),
+                prefix_rewrite: rd.prefix_rewrite.clone(),
                 authority: rd.authority.clone(),
                 scheme: rd.scheme.clone().filter(|s| !s.is_empty()),
                 port,

@@ -511,7 +511,7 @@ fn act<'t>(
     match &r.action {
         Action::Passthrough => unreachable_passthrough(),
         Action::Redirect(rd) => {
-            let location = redirect_location(rd, req);
+            let location = redirect_location(rd, &r.matcher, req);
             t.add(|| format!("redirect {} to {location}", rd.code));
             let mut rep = reply(ReplyKind::Redirect, rd.code, "");
             rep.headers.push(("location".into(), location));
@@ -808,8 +808,9 @@ fn rewrite_path(m: &RouteMatch, rw: Option<&UriRewrite>, req: &Request) -> Optio
 /// authority, whose port is dropped when a new port is set or when the scheme changes away from
 /// that port's default; `:port` only when the route sets one (Istio already elided 80/443 for
 /// their schemes); path from the redirect keeping the request's query unless the new path has
-/// one.
-pub fn redirect_location(rd: &RedirectAction, req: &Request) -> String {
+/// one, or with `prefixRewrite` the request's path with the matched prefix swapped (Envoy
+/// `RedirectAction.prefix_rewrite`, the query kept, as the forward rewrite).
+pub fn redirect_location(rd: &RedirectAction, m: &RouteMatch, req: &Request) -> String {
     let req_scheme = if req.scheme.eq_ignore_ascii_case(b"https") {
         "https"
     } else {
@@ -845,7 +846,12 @@ pub fn redirect_location(rd: &RedirectAction, req: &Request) -> String {
             }
         }
     };
+    let rewritten = rd
+        .prefix_rewrite
+        .as_ref()
+        .and_then(|p| rewrite_path(m, Some(&UriRewrite::Prefix(p.clone())), req));
     let path = match &rd.uri {
+        _ if rewritten.is_some() => rewritten.unwrap_or_default(),
         Some(u) if !u.is_empty() => {
             if u.contains('?') {
                 u.clone()
@@ -1173,12 +1179,14 @@ mod tests {
         let rd = |uri: Option<&str>, authority: Option<&str>, scheme: Option<&str>, port| {
             RedirectAction {
                 uri: uri.map(str::to_string),
+                prefix_rewrite: None,
                 authority: authority.map(str::to_string),
                 scheme: scheme.map(str::to_string),
                 port,
                 code: 301,
             }
         };
+        let any = path_match(PathMatch::Prefix("/".into()), true);
         let cases = [
             (
                 rd(Some("/n"), None, None, None),
@@ -1224,8 +1232,37 @@ mod tests {
             ),
         ];
         for (rd, authority, path, want) in cases {
-            assert_eq!(redirect_location(&rd, &req(authority, path, &[])), want);
+            assert_eq!(
+                redirect_location(&rd, &any, &req(authority, path, &[])),
+                want
+            );
         }
+    }
+
+    #[test]
+    fn redirect_prefix_rewrite_swaps_the_matched_prefix_and_keeps_the_query() {
+        let rd = |to: &str| RedirectAction {
+            uri: None,
+            prefix_rewrite: Some(to.to_string()),
+            authority: None,
+            scheme: None,
+            port: None,
+            code: 301,
+        };
+        let m = path_match(PathMatch::Prefix("/old/".into()), true);
+        let cases = [
+            ("/new/", "/old/a/b?x=1", "http://h/new/a/b?x=1"),
+            ("/", "/old/a", "http://h/a"),
+        ];
+        for (to, path, want) in cases {
+            assert_eq!(redirect_location(&rd(to), &m, &req("h", path, &[])), want);
+        }
+        // Without a URI match the implicit prefix is `/`.
+        let any = path_match(PathMatch::Prefix("/".into()), true);
+        assert_eq!(
+            redirect_location(&rd("/v2/"), &any, &req("h", "/x?y", &[])),
+            "http://h/v2/x?y"
+        );
     }
 
     #[test]

@@ -153,6 +153,8 @@ pub struct WeightedDest {
 #[derive(Debug, Clone)]
 pub struct RedirectAction {
     pub uri: Option<String>,
+    /// Envoy `prefix_rewrite` on the redirect: the matched prefix swapped for this.
+    pub prefix_rewrite: Option<String>,
     pub authority: Option<String>,
     pub scheme: Option<String>,
     /// Explicit port, or the server/listener port for `derivePort: FROM_REQUEST_PORT`.

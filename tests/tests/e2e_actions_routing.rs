@@ -32,6 +32,14 @@ fn e2e_redirect_and_rewrite() {
         Some("https://demoapp.magedu.com:8443/moved/a/b?q=1")
     );
     no_pod(&r);
+    // prefixRewrite: the matched prefix swapped, the query kept.
+    let r = get(&s, "/legacy/docs/a?page=2");
+    assert_eq!(r.status, 301, "{}", r.summary());
+    assert_eq!(
+        r.header("location"),
+        Some("http://demoapp:8080/v2/docs/a?page=2")
+    );
+    no_pod(&r);
     // Default 301; derivePort FROM_REQUEST_PORT keeps the port the request came in on.
     let r = get(&s, "/derive/x");
     assert_eq!(r.status, 301, "{}", r.summary());

@@ -51,7 +51,6 @@ static TABLE: &[(&str, &str)] = &[
     ("VirtualService spec.tcp", "meshroute routes HTTP only; TCP routes are not applied"),
     ("VirtualService spec.http[*].match[*].headers[@request.auth.claims*]", "JWT claim matching needs a RequestAuthentication (Envoy's jwt_authn filter), which meshroute does not provide; the match never succeeds"),
     ("VirtualService spec.http[*].match[*].withoutHeaders[@request.auth.claims*]", "JWT claim matching needs a RequestAuthentication (Envoy's jwt_authn filter), which meshroute does not provide"),
-    ("VirtualService spec.http[*].redirect.prefixRewrite", "meshroute's route compiler does not apply prefixRewrite yet; the redirect keeps the request path"),
     ("VirtualService spec.http[*].retries.retryRemoteLocalities", "meshroute does not model localities, so retries cannot prefer other localities"),
     ("ServiceEntry spec.resolution=DNS|DNS_ROUND_ROBIN|DYNAMIC_DNS", "meshroute only uses STATIC endpoint IPs; it does not resolve DNS names (the filter has no resolver)"),
     ("ServiceEntry spec.addresses[*]=<CIDR>", "meshroute matches HTTP by host; CIDR address ranges are not used"),
