@@ -205,9 +205,14 @@ fn walkthrough(browser: &Browser) {
     assert_eq!(errors, 0);
 
     // The config lives in the URL fragment (deflate-raw + base64url): the link reproduces it.
+    // The fragment follows the editor 500 ms after the last edit, so an older config's fragment
+    // can still be there: wait until it decodes to the editor's text (a promise the driver
+    // awaits).
     s.wait(
         "the config in the URL fragment",
-        "return location.hash.startsWith('#c=') && !location.hash.includes('+')",
+        "if (!location.hash.startsWith('#c=') || location.hash.includes('+')) return false;
+         return window.meshroute.decodeFragment(location.hash)
+           .then(t => t === document.getElementById('editor').value, () => false);",
     );
     let link = s.exec("return location.href", json!([]));
     s.post("url", json!({ "url": "about:blank" }));

@@ -662,7 +662,7 @@ async function start() {
   }
   $('version').textContent = mr.version();
   // For tests and the curious: the raw functions, on the page's window.
-  window.meshroute = { validate: mr.validate, proxies: mr.proxies, tables: mr.tables, simulate: mr.simulate, state };
+  window.meshroute = { validate: mr.validate, proxies: mr.proxies, tables: mr.tables, simulate: mr.simulate, state, decodeFragment };
   await loadExamples();
   let initial = null;
   if (location.hash) {
