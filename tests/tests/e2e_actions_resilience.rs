@@ -208,11 +208,19 @@ fn e2e_timeouts_and_retries() {
     // answering 503 to everything, every request still succeeds, answered by the other pod,
     // under Istio's default policy and a route's own policy alike; without retries about half
     // fail.
+    // Envoy's previous_hosts is not a guarantee: a retry draws up to six times and keeps the
+    // last draw, so with two pods drawn at random it lands on the failing one again in 1 of 64
+    // retries, and a request fails when all its retries do (about 1 in 8,000 here): one failure
+    // in 40 is allowed, two are not.
     admin(v11[0], "/admin/fail?status=503");
     for path in ["/", "/retry"] {
         let rs = load(&s, path, 1, 40);
-        assert_eq!(statuses(&rs), BTreeMap::from([(200, 40)]), "{path}");
-        for r in &rs {
+        let st = statuses(&rs);
+        assert!(
+            st.get(&200).copied().unwrap_or(0) >= 39,
+            "{path}: one pod failing everything reached the client: {st:?}"
+        );
+        for r in rs.iter().filter(|r| r.status == 200) {
             assert_eq!(
                 r.pod(),
                 Some(v11[1].name.as_str()),
