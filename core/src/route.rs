@@ -846,13 +846,11 @@ pub fn redirect_location(rd: &RedirectAction, m: &RouteMatch, req: &Request) -> 
             }
         }
     };
-    let rewritten = rd
-        .prefix_rewrite
-        .as_ref()
-        .and_then(|p| rewrite_path(m, Some(&UriRewrite::Prefix(p.clone())), req));
-    let path = match &rd.uri {
-        _ if rewritten.is_some() => rewritten.unwrap_or_default(),
-        Some(u) if !u.is_empty() => {
+    let path = match (&rd.prefix_rewrite, &rd.uri) {
+        (Some(p), _) => {
+            rewrite_path(m, Some(&UriRewrite::Prefix(p.clone())), req).unwrap_or_default()
+        }
+        (None, Some(u)) if !u.is_empty() => {
             if u.contains('?') {
                 u.clone()
             } else {

@@ -553,17 +553,7 @@ pub fn pick_with(
             }
             edf.pick_and_add(weight)?
         }
-        LbPolicy::LeastRequest if plan.equal_weights => {
-            // least_request_lb.cc unweightedHostPickNChoices with choice_count 2: two draws
-            // (with replacement, as Envoy), the second wins only if strictly less loaded.
-            let first = members[(rng.next_u64() % len) as usize];
-            let second = members[(rng.next_u64() % len) as usize];
-            if active(second) < active(first) {
-                second
-            } else {
-                first
-            }
-        }
+        LbPolicy::LeastRequest if plan.equal_weights => two_choices(members, rng, active),
         LbPolicy::LeastRequest => {
             // least_request_lb.cc hostWeight with active_request_bias 1.0: the EDF weight is
             // `weight / (active + 1)`, re-evaluated whenever an endpoint is re-queued.
@@ -583,6 +573,19 @@ pub fn pick_with(
         }
     };
     Some(chosen as usize)
+}
+
+/// least_request_lb.cc unweightedHostPickNChoices with choice_count 2: two draws (with
+/// replacement, as Envoy) from non-empty `members`, the second wins only if strictly less loaded.
+fn two_choices(members: &[u32], rng: &mut dyn Rng, active: impl Fn(u32) -> u32) -> u32 {
+    let len = members.len() as u64;
+    let first = members[(rng.next_u64() % len) as usize];
+    let second = members[(rng.next_u64() % len) as usize];
+    if active(second) < active(first) {
+        second
+    } else {
+        first
+    }
 }
 
 /// How many host choices one retry makes under `previous_hosts` before it takes the last one:
@@ -665,15 +668,7 @@ pub fn retry_picks(
                     m
                 }
                 LbPolicy::RoundRobin => weighted(rng, &|m| f64::from(weights[m as usize])),
-                LbPolicy::LeastRequest if plan.equal_weights => {
-                    let first = members[(rng.next_u64() % len) as usize];
-                    let second = members[(rng.next_u64() % len) as usize];
-                    if active(second) < active(first) {
-                        second
-                    } else {
-                        first
-                    }
-                }
+                LbPolicy::LeastRequest if plan.equal_weights => two_choices(members, rng, active),
                 LbPolicy::LeastRequest => weighted(rng, &|m| {
                     f64::from(weights[m as usize]) / (f64::from(active(m)) + 1.0)
                 }),
