@@ -569,27 +569,26 @@ pub fn cds(table: &meshroute_core::table::RouteTable, cds_dir: &Path) -> String 
                 "resource_api_version": "V3",
                 "path_config_source": {"path": cds_dir.join(eds_file_name(name)).display().to_string()}
             }});
-            let Some(p) = pool else {
-                return serde_json::json!({
-                    "@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster",
-                    "name": name,
-                    "type": "EDS",
-                    "eds_cluster_config": eds_config,
-                    "connect_timeout": "10s",
-                    "load_balancing_policy": override_host_policy(),
-                    // One cluster carries every service: Istio's own thresholds (MaxUint32), not
-                    // Envoy's 1024.
-                    "circuit_breakers": {"thresholds": [{
-                        "max_connections": MAX, "max_pending_requests": MAX, "max_requests": MAX, "max_retries": MAX,
-                    }]},
-                    "typed_extension_protocol_options": protocol(serde_json::json!({"idle_timeout": "60s"})),
-                });
+            // The shared cluster carries every service: Istio's own thresholds (MaxUint32, not
+            // Envoy's 1024), connect timeout 10 s, idle timeout 60 s.
+            let (connect_ms, idle_ms, limits, per_connection) = match pool {
+                None => (10_000, 60_000, [None; 4], None),
+                Some(p) => (
+                    p.connect_timeout_ms.unwrap_or(10_000),
+                    p.idle_timeout_ms.unwrap_or(3_600_000),
+                    [
+                        p.max_connections,
+                        p.http1_max_pending_requests,
+                        p.http2_max_requests,
+                        p.max_retries,
+                    ],
+                    p.max_requests_per_connection,
+                ),
             };
-            let lim = |v: Option<u32>| v.map_or(MAX, u64::from);
-            let mut common = serde_json::json!({
-                "idle_timeout": format!("{}s", p.idle_timeout_ms.unwrap_or(3_600_000) as f64 / 1000.0),
-            });
-            if let Some(n) = p.max_requests_per_connection {
+            let [connections, pending, requests, retries] = limits.map(|v| v.map_or(MAX, u64::from));
+            let seconds = |ms: u64| format!("{}s", ms as f64 / 1000.0);
+            let mut common = serde_json::json!({"idle_timeout": seconds(idle_ms)});
+            if let Some(n) = per_connection {
                 common["max_requests_per_connection"] = serde_json::json!(n);
             }
             serde_json::json!({
@@ -597,13 +596,13 @@ pub fn cds(table: &meshroute_core::table::RouteTable, cds_dir: &Path) -> String 
                 "name": name,
                 "type": "EDS",
                 "eds_cluster_config": eds_config,
-                "connect_timeout": format!("{}s", p.connect_timeout_ms.unwrap_or(10_000) as f64 / 1000.0),
+                "connect_timeout": seconds(connect_ms),
                 "load_balancing_policy": override_host_policy(),
                 "circuit_breakers": {"thresholds": [{
-                    "max_connections": lim(p.max_connections),
-                    "max_pending_requests": lim(p.http1_max_pending_requests),
-                    "max_requests": lim(p.http2_max_requests),
-                    "max_retries": lim(p.max_retries),
+                    "max_connections": connections,
+                    "max_pending_requests": pending,
+                    "max_requests": requests,
+                    "max_retries": retries,
                 }]},
                 "typed_extension_protocol_options": protocol(common),
             })
@@ -685,9 +684,8 @@ pub fn write(o: &Options) -> Result<Vec<String>, String> {
     for d in [&out, &ecds_dir, &cds_dir] {
         std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
     }
-    // Clusters first: the new filter config may name a cluster only the new CDS file defines.
-    // Endpoints first, then the clusters that read them, then the filter configuration that
-    // lists them.
+    // Endpoints first, then the clusters that read them (the new filter config may name a
+    // cluster only the new CDS file defines), then the filter configuration that lists them.
     let files = eds(&prepared.table, |name| {
         std::fs::read_to_string(cds_dir.join(eds_file_name(name)))
             .map(|t| current_endpoints(&t))

@@ -6,6 +6,34 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// A fresh scratch directory and an empty stand-in for the filter in it (the bootstrap only
+/// checks that the file exists).
+fn scratch(name: &str) -> (PathBuf, PathBuf) {
+    let tmp = std::env::temp_dir().join(format!("meshroute-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let wasm = tmp.join("filter.wasm");
+    std::fs::write(&wasm, b"").unwrap();
+    (tmp, wasm)
+}
+
+/// `meshroute bootstrap -c CONFIG -o OUT --wasm WASM [EXTRA…]` from the repository root; it
+/// must succeed.
+fn bootstrap(config: &Path, out: &Path, wasm: &Path, extra: &[&str]) {
+    let o = Command::new(env!("CARGO_BIN_EXE_meshroute"))
+        .args(["bootstrap", "-c"])
+        .arg(config)
+        .arg("-o")
+        .arg(out)
+        .arg("--wasm")
+        .arg(wasm)
+        .args(extra)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
@@ -100,11 +128,7 @@ fn envoy_configs_are_up_to_date() {
 #[test]
 fn reloaded_files_are_world_readable_under_a_strict_umask() {
     use std::os::unix::fs::PermissionsExt;
-    let tmp = std::env::temp_dir().join(format!("meshroute-umask-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).unwrap();
-    let wasm = tmp.join("filter.wasm");
-    std::fs::write(&wasm, b"").unwrap();
+    let (tmp, wasm) = scratch("umask");
     let cmd = format!(
         "umask 077 && exec \"$0\" bootstrap -c '{}' -o '{}' --wasm '{}'",
         repo().join("examples/configs/seed-gateway.yaml").display(),
@@ -140,11 +164,7 @@ fn reloaded_files_are_world_readable_under_a_strict_umask() {
 /// `accessLogState` itself keeps its value.
 #[test]
 fn access_log_state_follows_the_access_log() {
-    let tmp = std::env::temp_dir().join(format!("meshroute-als-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).unwrap();
-    let wasm = tmp.join("filter.wasm");
-    std::fs::write(&wasm, b"").unwrap();
+    let (tmp, wasm) = scratch("als");
     let seed = repo().join("examples/configs/seed-gateway.yaml");
     let explicit = tmp.join("explicit.yaml");
     std::fs::write(
@@ -159,18 +179,7 @@ fn access_log_state_follows_the_access_log() {
     )
     .unwrap();
     let plugin_config = |cfg: &Path, out: &str, extra: &[&str]| -> serde_json::Value {
-        let o = Command::new(env!("CARGO_BIN_EXE_meshroute"))
-            .args(["bootstrap", "-c"])
-            .arg(cfg)
-            .arg("-o")
-            .arg(tmp.join(out))
-            .arg("--wasm")
-            .arg(&wasm)
-            .args(extra)
-            .current_dir(repo())
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        bootstrap(cfg, &tmp.join(out), &wasm, extra);
         let ecds: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(tmp.join(out).join("ecds/meshroute.yaml")).unwrap(),
         )
@@ -197,11 +206,7 @@ fn access_log_state_follows_the_access_log() {
 /// the next one, and one a reload adds is there before the filter can list it.
 #[test]
 fn a_removed_endpoint_stays_one_reload_longer() {
-    let tmp = std::env::temp_dir().join(format!("meshroute-retire-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).unwrap();
-    let wasm = tmp.join("filter.wasm");
-    std::fs::write(&wasm, b"").unwrap();
+    let (tmp, wasm) = scratch("retire");
     let config = |ips: &[&str]| {
         let pods: String = ips
             .iter()
@@ -219,18 +224,8 @@ fn a_removed_endpoint_stays_one_reload_longer() {
         std::fs::write(&p, text).unwrap();
         p
     };
-    let bootstrap = |cfg: &Path| {
-        let o = Command::new(env!("CARGO_BIN_EXE_meshroute"))
-            .args(["bootstrap", "-c"])
-            .arg(cfg)
-            .arg("-o")
-            .arg(tmp.join("out"))
-            .arg("--wasm")
-            .arg(&wasm)
-            .current_dir(repo())
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let upstream_endpoints = |cfg: &Path| {
+        bootstrap(cfg, &tmp.join("out"), &wasm, &[]);
         let eds = std::fs::read_dir(tmp.join("out/cds"))
             .unwrap()
             .flatten()
@@ -262,12 +257,12 @@ fn a_removed_endpoint_stays_one_reload_longer() {
     };
     let ep = |a: &str, retiring: bool| (a.to_string(), retiring);
     assert_eq!(
-        bootstrap(&config(&["10.0.0.1", "10.0.0.2"])),
+        upstream_endpoints(&config(&["10.0.0.1", "10.0.0.2"])),
         vec![ep("10.0.0.1:80", false), ep("10.0.0.2:80", false)]
     );
     let moved = config(&["10.0.0.2", "10.0.0.3"]);
     assert_eq!(
-        bootstrap(&moved),
+        upstream_endpoints(&moved),
         vec![
             ep("10.0.0.1:80", true),
             ep("10.0.0.2:80", false),
@@ -275,7 +270,7 @@ fn a_removed_endpoint_stays_one_reload_longer() {
         ]
     );
     assert_eq!(
-        bootstrap(&moved),
+        upstream_endpoints(&moved),
         vec![ep("10.0.0.2:80", false), ep("10.0.0.3:80", false)]
     );
     let _ = std::fs::remove_dir_all(&tmp);
