@@ -178,15 +178,16 @@ fn e2e_reload_keeps_the_pools_of_endpoints_that_stay() {
     };
     const CX: &str = "cluster.meshroute_upstream.upstream_cx_total";
     const MEMBERS: &str = "cluster.meshroute_upstream.membership_total";
+    fn all_ok(s: &meshroute_tests::harness::Scenario, n: usize) {
+        for _ in 0..n {
+            assert_eq!(get(s, "/").status, 200);
+        }
+    }
     // Warm every worker's pool to every v1.0 pod (fresh downstream connections land on either
     // worker), then check that more requests open nothing.
-    for _ in 0..200 {
-        assert_eq!(get(&s, "/").status, 200);
-    }
+    all_ok(&s, 200);
     let warm = counter(&s, CX);
-    for _ in 0..40 {
-        assert_eq!(get(&s, "/").status, 200);
-    }
+    all_ok(&s, 40);
     assert_eq!(
         counter(&s, CX),
         warm,
@@ -212,9 +213,7 @@ fn e2e_reload_keeps_the_pools_of_endpoints_that_stay() {
         grew.is_some(),
         "the new endpoint never joined meshroute_upstream"
     );
-    for _ in 0..40 {
-        assert_eq!(get(&s, "/").status, 200);
-    }
+    all_ok(&s, 40);
     assert_eq!(
         counter(&s, CX),
         warm,
