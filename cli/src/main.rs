@@ -13,7 +13,6 @@
 mod bootstrap;
 mod check;
 mod common;
-mod native;
 mod out;
 mod proxy_config;
 mod simulate;

@@ -1,0 +1,94 @@
+//! `envoy.config.listener.v3.Listener` and the HTTP connection manager inside it.
+
+use super::*;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Listener {
+    pub name: String,
+    pub address: Address,
+    pub filter_chains: Vec<FilterChain>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FilterChain {
+    pub filters: Vec<NetworkFilter>,
+}
+
+/// `envoy.config.listener.v3.Filter`.
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkFilter {
+    pub name: String,
+    pub typed_config: Any,
+}
+
+/// `envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HttpConnectionManager {
+    pub stat_prefix: String,
+    pub codec_type: &'static str,
+    pub normalize_path: bool,
+    pub http_protocol_options: Http1ProtocolOptions,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub access_log: Vec<AccessLog>,
+    pub route_config: RouteConfiguration,
+    pub http_filters: Vec<HttpFilter>,
+}
+
+/// `envoy.config.core.v3.Http1ProtocolOptions` (downstream).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Http1ProtocolOptions {
+    pub allow_absolute_url: bool,
+}
+
+/// `envoy.config.accesslog.v3.AccessLog`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccessLog {
+    pub name: String,
+    pub typed_config: Any,
+}
+
+impl AccessLog {
+    /// A file access log in Envoy's text format.
+    pub fn file(path: String, format: &str) -> AccessLog {
+        AccessLog {
+            name: "envoy.access_loggers.file".into(),
+            typed_config: Any::FileAccessLog(FileAccessLog {
+                path,
+                log_format: LogFormat {
+                    text_format_source: DataSource {
+                        inline_string: format.into(),
+                    },
+                },
+            }),
+        }
+    }
+}
+
+/// `envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter`: a typed config,
+/// or one Envoy discovers (ECDS).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HttpFilter {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub typed_config: Option<Any>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_discovery: Option<ExtensionConfigSource>,
+}
+
+impl HttpFilter {
+    pub fn typed(name: &str, typed_config: Any) -> HttpFilter {
+        HttpFilter {
+            name: name.into(),
+            typed_config: Some(typed_config),
+            config_discovery: None,
+        }
+    }
+}
+
+/// `envoy.config.core.v3.ExtensionConfigSource`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExtensionConfigSource {
+    pub config_source: ConfigSource,
+    pub type_urls: Vec<String>,
+}
