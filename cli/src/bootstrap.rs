@@ -38,36 +38,6 @@ pub struct Options {
     pub native: bool,
 }
 
-/// Reads `include:` entries relative to the config file: a file, or a directory whose
-/// `*.yaml`, `*.yml`, `*.json` files are read in name order.
-pub fn resolver(base: &Path) -> impl Fn(&str) -> Result<Vec<(String, Vec<u8>)>, String> + '_ {
-    move |p: &str| {
-        let path = base.join(p);
-        let mut out = Vec::new();
-        if path.is_dir() {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(&path)
-                .map_err(|e| format!("{}: {e}", path.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    matches!(
-                        p.extension().and_then(|x| x.to_str()),
-                        Some("yaml" | "yml" | "json")
-                    )
-                })
-                .collect();
-            entries.sort();
-            for e in entries {
-                let bytes = std::fs::read(&e).map_err(|err| format!("{}: {err}", e.display()))?;
-                out.push((e.display().to_string(), bytes));
-            }
-        } else {
-            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            out.push((path.display().to_string(), bytes));
-        }
-        Ok(out)
-    }
-}
-
 /// Produces the self-contained config the filter reads: `include:` files inlined into
 /// `resources`, `listenerPort` overridden when asked, and without an access log
 /// `accessLogState: false` (unless set). Output is JSON (valid YAML).
@@ -86,7 +56,7 @@ pub fn inline_config(
         return Err(format!("{}: config must be a mapping", path.display()));
     };
     let base = path.parent().unwrap_or(Path::new("."));
-    let resolve = resolver(base);
+    let resolve = crate::common::resolver(base);
     let mut out = serde_json::Map::new();
     let mut resources = String::new();
     for (k, v) in entries {

@@ -127,7 +127,7 @@ fn run_inner(args: &[OsString]) -> Result<i32, Fatal> {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
         for inc in &shape.includes {
-            let found = crate::bootstrap::resolver(&base)(inc)
+            let found = crate::common::resolver(&base)(inc)
                 .map_err(|e| Fatal(format!("{name}: include {inc:?}: {e}")))?;
             for (inc_name, bytes) in found {
                 let canonical = std::fs::canonicalize(&inc_name).ok();

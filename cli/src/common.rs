@@ -12,7 +12,7 @@ use meshroute_core::resources::LoadOptions;
 use meshroute_core::table::RouteTable;
 use meshroute_core::yaml::{parse_documents, Limits};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Exit code for a usage error (bad flag, missing argument).
 pub const EXIT_USAGE: i32 = 2;
@@ -167,7 +167,7 @@ pub fn read_config(path: &str) -> Result<(Option<MeshConfig>, Vec<Diagnostic>), 
         return Ok((None, diags));
     };
     let base = Path::new(path).parent().unwrap_or(Path::new("."));
-    let resolve = crate::bootstrap::resolver(base);
+    let resolve = resolver(base);
     for inc in &incs {
         let files = resolve(inc).map_err(|e| format!("{path}: include {inc:?}: {e}"))?;
         for (name, b) in files {
@@ -250,5 +250,35 @@ mod tests {
     #[test]
     fn double_dash_ends_flags() {
         assert_eq!(scan(&["--", "-x", "y"]), ["-x", "y"]);
+    }
+}
+
+/// Reads `include:` entries relative to the config file: a file, or a directory whose
+/// `*.yaml`, `*.yml`, `*.json` files are read in name order.
+pub fn resolver(base: &Path) -> impl Fn(&str) -> Result<Vec<(String, Vec<u8>)>, String> + '_ {
+    move |p: &str| {
+        let path = base.join(p);
+        let mut out = Vec::new();
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(&path)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    matches!(
+                        p.extension().and_then(|x| x.to_str()),
+                        Some("yaml" | "yml" | "json")
+                    )
+                })
+                .collect();
+            entries.sort();
+            for e in entries {
+                let bytes = std::fs::read(&e).map_err(|err| format!("{}: {err}", e.display()))?;
+                out.push((e.display().to_string(), bytes));
+            }
+        } else {
+            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            out.push((path.display().to_string(), bytes));
+        }
+        Ok(out)
     }
 }
