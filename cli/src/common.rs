@@ -219,6 +219,36 @@ pub fn print_json(v: &impl serde::Serialize) {
     }
 }
 
+/// Reads `include:` entries relative to the config file: a file, or a directory whose
+/// `*.yaml`, `*.yml`, `*.json` files are read in name order.
+pub fn resolver(base: &Path) -> impl Fn(&str) -> Result<Vec<(String, Vec<u8>)>, String> + '_ {
+    move |p: &str| {
+        let path = base.join(p);
+        let mut out = Vec::new();
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(&path)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    matches!(
+                        p.extension().and_then(|x| x.to_str()),
+                        Some("yaml" | "yml" | "json")
+                    )
+                })
+                .collect();
+            entries.sort();
+            for e in entries {
+                let bytes = std::fs::read(&e).map_err(|err| format!("{}: {err}", e.display()))?;
+                out.push((e.display().to_string(), bytes));
+            }
+        } else {
+            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            out.push((path.display().to_string(), bytes));
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,35 +280,5 @@ mod tests {
     #[test]
     fn double_dash_ends_flags() {
         assert_eq!(scan(&["--", "-x", "y"]), ["-x", "y"]);
-    }
-}
-
-/// Reads `include:` entries relative to the config file: a file, or a directory whose
-/// `*.yaml`, `*.yml`, `*.json` files are read in name order.
-pub fn resolver(base: &Path) -> impl Fn(&str) -> Result<Vec<(String, Vec<u8>)>, String> + '_ {
-    move |p: &str| {
-        let path = base.join(p);
-        let mut out = Vec::new();
-        if path.is_dir() {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(&path)
-                .map_err(|e| format!("{}: {e}", path.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    matches!(
-                        p.extension().and_then(|x| x.to_str()),
-                        Some("yaml" | "yml" | "json")
-                    )
-                })
-                .collect();
-            entries.sort();
-            for e in entries {
-                let bytes = std::fs::read(&e).map_err(|err| format!("{}: {err}", e.display()))?;
-                out.push((e.display().to_string(), bytes));
-            }
-        } else {
-            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            out.push((path.display().to_string(), bytes));
-        }
-        Ok(out)
     }
 }
