@@ -1,0 +1,236 @@
+//! Gateways: the servers of the Gateways selecting this proxy, grouped by listener port, and
+//! the VirtualServices bound to each server through its hosts (Istio:
+//! pilot/pkg/networking/core/gateway.go, pilot/pkg/model/gateway.go for port resolution,
+//! pkg/config/host/names.go for host intersection).
+
+use super::{creation_key, Cx};
+use crate::decode::IntOrString;
+use crate::host;
+use crate::model::istio::*;
+use crate::registry::labels_contain;
+use crate::resources::Object;
+use crate::table::*;
+use std::collections::{BTreeMap, HashMap};
+
+impl<'a> Cx<'a> {
+    // -----------------------------------------------------------------------------------------
+    // Gateway (gateway.go, model/gateway.go)
+
+    pub(super) fn build_gateway(&mut self) {
+        let mut gws: Vec<&Object<Gateway>> = self
+            .res
+            .gateways
+            .iter()
+            .filter(|g| labels_contain(&self.proxy.labels, &g.spec.selector))
+            .collect();
+        gws.sort_by_key(|g| creation_key(g));
+        let vss = self.virtual_services();
+        // listener port → (server port numbers, servers)
+        let mut by_listener: BTreeMap<u32, Vec<(&Object<Gateway>, usize)>> = BTreeMap::new();
+        for g in &gws {
+            for (si, s) in g.spec.servers.iter().enumerate() {
+                let Some(number) = s
+                    .port
+                    .as_ref()
+                    .and_then(|p| p.number)
+                    .and_then(|n| u32::try_from(n).ok())
+                else {
+                    continue;
+                };
+                let protocol = s
+                    .port
+                    .as_ref()
+                    .and_then(|p| p.protocol.as_deref())
+                    .unwrap_or("");
+                let proto = crate::registry::Protocol::parse(protocol);
+                let tls_mode = s.tls.as_ref().and_then(|t| t.mode);
+                let http = match proto {
+                    crate::registry::Protocol::Http
+                    | crate::registry::Protocol::Http2
+                    | crate::registry::Protocol::Grpc
+                    | crate::registry::Protocol::GrpcWeb => true,
+                    // HTTPS terminated at the gateway carries HTTP routes (TLS itself is not
+                    // performed by meshroute; validation warns).
+                    crate::registry::Protocol::Https => !matches!(
+                        tls_mode,
+                        Some(ServerTlsMode::Passthrough) | Some(ServerTlsMode::AutoPassthrough)
+                    ),
+                    _ => false,
+                };
+                if !http {
+                    continue;
+                }
+                let lport = self.resolve_gateway_port(number);
+                by_listener.entry(lport).or_default().push((g, si));
+            }
+        }
+        for (lport, servers) in by_listener {
+            let mut vhosts: Vec<VirtualHost> = Vec::new();
+            let mut index: HashMap<String, usize> = HashMap::new();
+            let mut server_ports = Vec::new();
+            let mut gateway_names = Vec::new();
+            for (g, si) in &servers {
+                let server = &g.spec.servers[*si];
+                let sport = server.port.as_ref().and_then(|p| p.number).unwrap_or(0) as u32;
+                if !server_ports.contains(&sport) {
+                    server_ports.push(sport);
+                }
+                let gname = format!("{}/{}", g.meta.namespace, g.meta.name);
+                if !gateway_names.contains(&gname) {
+                    gateway_names.push(gname.clone());
+                }
+                let https_redirect = server
+                    .tls
+                    .as_ref()
+                    .and_then(|t| t.https_redirect)
+                    .unwrap_or(false);
+                for v in vss.iter().filter(|v| v.gateways.contains(&gname)) {
+                    let server_hosts = names_for_namespace(
+                        &server.hosts,
+                        &v.obj.meta.namespace,
+                        &g.meta.namespace,
+                    );
+                    let hosts = intersection(&server_hosts, &v.hosts);
+                    if hosts.is_empty() {
+                        continue;
+                    }
+                    // route.go RouteOptions.IsTLS = `server.Tls != nil` (even httpsRedirect-only).
+                    let routes = self.translate_vs(v, sport, &gname, server.tls.is_some());
+                    if routes.is_empty() {
+                        // BuildHTTPRoutesForVirtualService errors ("no routes matched") and
+                        // gateway.go skips the VirtualService: it creates no vhost.
+                        continue;
+                    }
+                    for h in hosts {
+                        let key = h.to_ascii_lowercase();
+                        match index.get(&key) {
+                            Some(&i) => {
+                                vhosts[i].routes.extend(routes.iter().cloned());
+                                // gateway.go: a server with httpsRedirect makes the merged vhost
+                                // require TLS even when another server created it.
+                                vhosts[i].require_tls |= https_redirect;
+                            }
+                            None => {
+                                index.insert(key.clone(), vhosts.len());
+                                vhosts.push(VirtualHost {
+                                    name: format!("{key}:{sport}"),
+                                    domains: vec![key],
+                                    routes: routes.clone(),
+                                    require_tls: https_redirect,
+                                });
+                            }
+                        }
+                    }
+                }
+                if https_redirect {
+                    // Redirect-only vhosts for server hosts without a VirtualService; existing
+                    // vhosts for those hosts require TLS too.
+                    for h in &server.hosts {
+                        let (_, hh) = host::split_server_host(h);
+                        let key = hh.to_ascii_lowercase();
+                        match index.get(&key) {
+                            Some(&i) => vhosts[i].require_tls = true,
+                            None => {
+                                index.insert(key.clone(), vhosts.len());
+                                vhosts.push(VirtualHost {
+                                    name: format!("{key}:{sport}"),
+                                    domains: vec![key],
+                                    routes: Vec::new(),
+                                    require_tls: true,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+            // Catch-all routes move last, keeping the relative order of the rest (SortVHostRoutes).
+            for vh in &mut vhosts {
+                let (rest, catch): (Vec<Route>, Vec<Route>) = std::mem::take(&mut vh.routes)
+                    .into_iter()
+                    .partition(|r| !r.matcher.is_catch_all());
+                vh.routes = rest;
+                vh.routes.extend(catch);
+            }
+            if vhosts.is_empty() {
+                // No VirtualService bound: a blackhole vhost with no routes ⇒ 404.
+                vhosts.push(VirtualHost {
+                    name: format!(
+                        "blackhole:{}",
+                        server_ports.first().copied().unwrap_or(lport)
+                    ),
+                    domains: vec!["*".into()],
+                    routes: Vec::new(),
+                    require_tls: false,
+                });
+            }
+            let rc_name = format!("http.{lport}");
+            let rc = self.table.route_configs.len();
+            self.table
+                .route_configs
+                .push(RouteConfig::new(rc_name.clone(), vhosts));
+            self.table
+                .listener_index
+                .insert(lport, self.table.listeners.len());
+            self.table.listeners.push(Listener {
+                name: format!("0.0.0.0_{lport}"),
+                port: lport,
+                route_config: rc,
+                route_config_name: rc_name,
+                server_ports,
+                gateways: gateway_names,
+            });
+        }
+    }
+
+    /// `resolvePorts` (model/gateway.go): a server port equal to a port of a Service selecting
+    /// this gateway's pods listens on that port's targetPort.
+    fn resolve_gateway_port(&self, number: u32) -> u32 {
+        for svc in &self.res.services {
+            if svc.meta.namespace != self.proxy.namespace
+                || svc.spec.selector.is_empty()
+                || !labels_contain(&self.proxy.labels, &svc.spec.selector)
+            {
+                continue;
+            }
+            for p in &svc.spec.ports {
+                if p.port == Some(i64::from(number)) {
+                    return match &p.target_port {
+                        Some(IntOrString::Int(t)) => u32::try_from(*t).unwrap_or(number),
+                        _ => number,
+                    };
+                }
+            }
+        }
+        number
+    }
+
+    // -----------------------------------------------------------------------------------------
+}
+
+/// `host.NamesForNamespace`: server hosts a VirtualService in `vs_ns` may bind.
+fn names_for_namespace(server_hosts: &[String], vs_ns: &str, gw_ns: &str) -> Vec<String> {
+    server_hosts
+        .iter()
+        .filter_map(|h| {
+            let (ns, name) = host::split_server_host(h);
+            let ok = ns == "*" || ns == vs_ns || (ns == "." && gw_ns == vs_ns);
+            ok.then(|| name.to_ascii_lowercase())
+        })
+        .collect()
+}
+
+/// `host.Names.Intersection`: overlapping pairs keep the more specific name.
+fn intersection(a: &[String], b: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for x in a {
+        for y in b {
+            if host::matches(x, y) {
+                let keep = if host::subset_of(x, y) { x } else { y };
+                if !out.contains(keep) {
+                    out.push(keep.clone());
+                }
+            }
+        }
+    }
+    out
+}
