@@ -1,7 +1,7 @@
 //! The contract between the filter and the Envoy bootstrap `meshroute bootstrap` writes: the
 //! request headers the filter sets and the bootstrap's routes, `header_to_metadata` rule and
 //! clusters read, and the cluster names. One definition, used by `filter/src/plan.rs` and
-//! `cli/src/bootstrap.rs`, so the two cannot drift apart.
+//! `envoy-config/src/filter.rs`, so the two cannot drift apart.
 
 /// Request header carrying the endpoint the filter chose (`IP:PORT`). `header_to_metadata`
 /// copies it into dynamic metadata for the `ORIGINAL_DST` cluster; every bootstrap route

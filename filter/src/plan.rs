@@ -7,7 +7,7 @@ use meshroute_core::route::{decide, Decision, LbState, Outcome, ReplyKind, Reque
 use meshroute_core::table::RouteTable;
 use std::net::IpAddr;
 
-// The header and cluster names the bootstrap (cli/src/bootstrap.rs) reads: one definition.
+// The header and cluster names the bootstrap (envoy-config/src/filter.rs) reads: one definition.
 pub use meshroute_core::wire::{
     CLUSTER_HEADER, DELAY_PSEUDO_HEADER, ENDPOINT_HEADER, MAX_MIRRORS, MIRROR_CLUSTERS,
     MIRROR_CLUSTER_HEADERS, MIRROR_ENDPOINT_HEADERS, RETRY_ROUTE_HEADER, UPSTREAM_CLUSTER,
@@ -260,7 +260,7 @@ pub fn plan(
                 }
             }
             // Every attempt's endpoint, in order: Envoy's override_host policy walks the list, one
-            // entry per attempt (cli/src/bootstrap.rs).
+            // entry per attempt (envoy-config/src/filter.rs).
             let endpoints = match table.clusters.get(f.cluster as usize) {
                 Some(c) if f.attempt_endpoints.len() > 1 => {
                     let mut list =

@@ -10,6 +10,7 @@
 //! | [`proxies`]`(text)` | the proxies the config implies: each Gateway selector as a gateway, each namespace with workloads as a sidecar |
 //! | [`tables`]`(text, proxy)` | `istioctl proxy-config` listeners/routes/clusters/endpoints for one proxy, plus a traffic graph |
 //! | [`simulate`]`(text, proxy, request)` | the routing decision for one request and its step-by-step trace |
+//! | [`envoy_config`]`(text, proxy)` | the files `meshroute bootstrap` would write for that proxy (bootstrap, ECDS, CDS, EDS) and the `--native` bootstrap |
 //!
 //! `text` is what a person would `kubectl apply` (multi-document YAML, JSON, `kind: List`), or a
 //! whole meshroute config file (`proxy:` + `resources:`). `proxy` is a JSON object
@@ -80,6 +81,14 @@ pub fn tables(text: &str, proxy: &str) -> String {
 /// route, cluster, endpoint or local reply, rewrites) with its trace; `{"error"}` for bad input.
 pub fn simulate(text: &str, proxy: &str, request: &str) -> String {
     to_json(&simulate_value(text, proxy, request))
+}
+
+/// The Envoy configuration `meshroute bootstrap` would give Envoy for one proxy:
+/// `{"proxy", "listen", "command", "files": [{"path", "text"}], "native": {"path", "text"} |
+/// {"error"}, "diagnostics"}`, from the same library the CLI writes them with; `{"error",
+/// "refused"?}` when the filter would refuse the config or `proxy` is malformed.
+pub fn envoy_config(text: &str, proxy: &str) -> String {
+    to_json(&envoy_config_value(text, proxy))
 }
 
 fn to_json(v: &Value) -> String {
@@ -487,6 +496,90 @@ fn tables_value(text: &str, proxy: &str) -> Value {
 }
 
 // ---------------------------------------------------------------------------------------------
+// envoyConfig
+
+/// The configuration the filter reads for `p`: a config file's own keys (its `proxy` replaced
+/// by the chosen one), or plain resources wrapped in one; without an access log nothing reads
+/// the filter state, so `accessLogState: false` as `meshroute bootstrap` writes it.
+fn plugin_config(text: &str, l: &Loaded, p: &ProxyIdentity) -> Result<String, String> {
+    let mut out = serde_json::Map::new();
+    if l.config.is_some() {
+        let root = parse_documents(text, &LoadOptions::default().limits)
+            .into_iter()
+            .find_map(|d| d.node);
+        if let Some(NodeValue::Map(entries)) = root.map(|n| n.value) {
+            for (k, v) in entries {
+                if k.name == "include" {
+                    return Err("`include:` names files the browser cannot read: paste their resources under `resources:` (meshroute bootstrap inlines them)".into());
+                }
+                out.insert(
+                    k.name.clone(),
+                    serde_json::to_value(&v).map_err(|e| e.to_string())?,
+                );
+            }
+        }
+    } else {
+        out.insert("resources".into(), Value::String(text.to_string()));
+    }
+    out.insert("proxy".into(), json!(p));
+    out.entry("accessLogState").or_insert(Value::Bool(false));
+    Ok(Value::Object(out).to_string())
+}
+
+fn envoy_config_value(text: &str, proxy: &str) -> Value {
+    let l = load(text, true);
+    if l.diags.iter().any(rejects) {
+        let n = l.diags.iter().filter(|d| rejects(d)).count();
+        return json!({"error": format!("meshroute bootstrap refuses this config: {n} error(s) the filter would refuse (see the diagnostics)"), "refused": true});
+    }
+    let p = match parse_proxy(proxy, &l) {
+        Ok(p) => p,
+        Err(e) => return error(e),
+    };
+    let plugin = match plugin_config(text, &l, &p) {
+        Ok(c) => c,
+        Err(e) => return error(e),
+    };
+    let (table, mut diags) = compile(&l.res, &p);
+    diag::sort(&mut diags);
+    // The listener: the config's listenerPort, else the first one the proxy has.
+    let port = l
+        .config
+        .as_ref()
+        .and_then(|c| c.listener_port)
+        .or_else(|| table.listeners.first().map(|x| x.port))
+        .unwrap_or(8080);
+    let o = meshroute_envoy_config::Options {
+        listen: format!("0.0.0.0:{port}"),
+        ..meshroute_envoy_config::Options::default()
+    };
+    let files = match meshroute_envoy_config::filter_files(&table, &o, &plugin, |_| Vec::new()) {
+        Ok(f) => f,
+        Err(e) => return error(e),
+    };
+    let mut list = vec![
+        json!({"path": "envoy.yaml", "text": files.bootstrap}),
+        json!({"path": format!("{}/{}", o.ecds_dir, meshroute_envoy_config::ECDS_FILE), "text": files.ecds}),
+        json!({"path": format!("{}/{}", o.cds_dir, meshroute_envoy_config::CDS_FILE), "text": files.cds}),
+    ];
+    for (name, text) in files.eds {
+        list.push(json!({"path": format!("{}/{name}", o.cds_dir), "text": text}));
+    }
+    let native = match meshroute_envoy_config::native_bootstrap(&table, &o) {
+        Ok(t) => json!({"path": "envoy.yaml", "text": t}),
+        Err(e) => json!({"error": e}),
+    };
+    json!({
+        "proxy": p,
+        "listen": o.listen,
+        "command": format!("meshroute bootstrap -c CONFIG -o DIR --listen {} --wasm {}", o.listen, o.wasm),
+        "files": list,
+        "native": native,
+        "diagnostics": diags,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
 // simulate
 
 /// A URL split the way the simulator needs it.
@@ -747,6 +840,12 @@ mod wasm {
     #[wasm_bindgen(js_name = simulate)]
     pub fn simulate(text: &str, proxy: &str, request: &str) -> String {
         super::simulate(text, proxy, request)
+    }
+
+    /// The Envoy configuration `meshroute bootstrap` would write for `proxy`, as a JSON string.
+    #[wasm_bindgen(js_name = envoyConfig)]
+    pub fn envoy_config(text: &str, proxy: &str) -> String {
+        super::envoy_config(text, proxy)
     }
 
     /// The meshroute version the module was built from.

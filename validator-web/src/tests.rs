@@ -352,3 +352,113 @@ apiVersion: v1\nkind: Pod\nmetadata: {{name: app{i}, namespace: default, labels:
     }
     s
 }
+
+/// The Envoy tab: what `meshroute bootstrap` would write for the seed's gateway, from the same
+/// library; the plugin configuration it embeds compiles, in core, to the table the tab shows.
+#[test]
+fn envoy_config_is_what_the_bootstrap_writes_and_its_plugin_config_round_trips() {
+    let v = parse(&envoy_config(&seed(), ""));
+    assert!(v.get("error").is_none(), "{v}");
+    assert_eq!(v["proxy"]["kind"], "gateway");
+    // The gateway Service maps 80 → 8080: the listener the proxy has.
+    assert_eq!(v["listen"], "0.0.0.0:8080");
+    let files = v["files"].as_array().unwrap();
+    let paths: Vec<&str> = files.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(
+        &paths[..3],
+        ["envoy.yaml", "ecds/meshroute.yaml", "cds/clusters.yaml"]
+    );
+    assert!(
+        paths[3].starts_with("cds/eds-meshroute_upstream-"),
+        "{paths:?}"
+    );
+    let text = |i: usize| files[i]["text"].as_str().unwrap();
+    // The bootstrap is JSON after its comment header.
+    let boot: Value = serde_json::from_str(
+        &text(0)
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect::<String>(),
+    )
+    .unwrap();
+    assert_eq!(
+        boot["static_resources"]["listeners"][0]["address"]["socket_address"]["port_value"],
+        8080
+    );
+    // The shared cluster holds every endpoint of the config: three demoapp v1.0 pods, two v1.1.
+    let eds = parse(text(3));
+    assert_eq!(
+        eds["resources"][0]["endpoints"][0]["lb_endpoints"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+    // The embedded filter configuration is a config the filter accepts, for the same proxy.
+    let ecds = parse(text(1));
+    let plugin = ecds["resources"][0]["typed_config"]["config"]["configuration"]["value"]
+        .as_str()
+        .unwrap();
+    let prepared =
+        meshroute_core::check::prepare("ecds", plugin.as_bytes(), &LoadOptions::default())
+            .unwrap_or_else(|d| panic!("the filter would refuse it: {d:?}"));
+    assert_eq!(prepared.config.proxy.kind, ProxyKind::Gateway);
+    let (table, _) = compile(&load(&seed(), false).res, &prepared.config.proxy);
+    let names = |t: &RouteTable| {
+        t.clusters
+            .iter()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&prepared.table), names(&table));
+    // --native: the routes themselves, with the seed's cluster.
+    assert!(v["native"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("outbound|8080||demoappv10.default.svc.cluster.local"));
+}
+
+#[test]
+fn envoy_config_refuses_what_the_bootstrap_refuses() {
+    let bad = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\nspec:\n  hosts: [web]\n  http:\n  - route:\n    - destination: {host: web}\n      weight: -1\n";
+    let v = parse(&envoy_config(bad, ""));
+    assert_eq!(v["refused"], true, "{v}");
+    let v = parse(&envoy_config(&seed(), "{\"kind\": \"router\"}"));
+    assert!(v["error"].as_str().unwrap().contains("proxy.kind"), "{v}");
+}
+
+#[test]
+fn envoy_config_of_a_config_file_keeps_its_keys_and_takes_the_chosen_proxy() {
+    let cfg = format!(
+        "proxy: {{kind: gateway, namespace: istio-system, labels: {{istio: ingressgateway}}}}\nlistenerPort: 8080\nresources: |\n{}",
+        seed().lines().map(|l| format!("  {l}\n")).collect::<String>()
+    );
+    let v = parse(&envoy_config(&cfg, ""));
+    let ecds = parse(v["files"][1]["text"].as_str().unwrap());
+    let plugin = parse(
+        ecds["resources"][0]["typed_config"]["config"]["configuration"]["value"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(plugin["listenerPort"], 8080);
+    assert_eq!(plugin["accessLogState"], false);
+    let sidecar = parse(&envoy_config(
+        &cfg,
+        "{\"kind\": \"sidecar\", \"namespace\": \"default\"}",
+    ));
+    let ecds = parse(sidecar["files"][1]["text"].as_str().unwrap());
+    let plugin = parse(
+        ecds["resources"][0]["typed_config"]["config"]["configuration"]["value"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(plugin["proxy"]["kind"], "sidecar");
+    let inc = parse(&envoy_config(
+        "proxy: {kind: sidecar}\ninclude: [x.yaml]\nresources: []\n",
+        "",
+    ));
+    assert!(
+        inc["error"].as_str().unwrap_or("").contains("include"),
+        "{inc}"
+    );
+}

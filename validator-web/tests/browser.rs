@@ -278,6 +278,42 @@ fn walkthrough(browser: &Browser) {
         eps,
         json!(["127.0.10.31:8080", "127.0.10.32:8080", "127.0.10.33:8080"])
     );
+    // 4b. The Envoy tab: the files `meshroute bootstrap` would write for this gateway — the
+    // listener on the gateway's 8080, the filter from ECDS, the shared cluster's endpoints.
+    s.click("#tab-envoy");
+    let envoy = s.exec(
+        "const p = document.getElementById('panel-envoy');
+         return {visible: !p.hidden,
+                 files: [...p.querySelectorAll('details.envoy-file summary code')].map(c => c.textContent),
+                 bootstrap: p.querySelector('details.envoy-file pre')?.textContent ?? '',
+                 eds: [...p.querySelectorAll('details.envoy-file')]
+                        .find(d => d.querySelector('summary code').textContent.startsWith('cds/eds-meshroute_upstream'))
+                        ?.querySelector('pre').textContent ?? ''};",
+        json!([]),
+    );
+    assert_eq!(envoy["visible"], true, "{envoy}");
+    let files = envoy["files"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        files.iter().take(3).cloned().collect::<Vec<_>>(),
+        vec![
+            json!("envoy.yaml"),
+            json!("ecds/meshroute.yaml"),
+            json!("cds/clusters.yaml")
+        ],
+        "{envoy}"
+    );
+    let bootstrap = envoy["bootstrap"].as_str().unwrap_or("");
+    assert!(bootstrap.contains("\"port_value\": 8080"), "{bootstrap}");
+    assert!(
+        bootstrap.contains("envoy.extensions.filters.http.wasm.v3.Wasm"),
+        "{bootstrap}"
+    );
+    let eds = envoy["eds"].as_str().unwrap_or("");
+    for ip in ["127.0.10.31", "127.0.10.32", "127.0.10.33"] {
+        assert!(eds.contains(ip), "{ip} not in the EDS file: {eds}");
+    }
+    s.click("#tab-endpoints");
+
     s.exec("window.scrollTo(0, 0)", json!([]));
     let png = s.get("screenshot");
     let png = base64_decode(png.as_str().unwrap_or(""));

@@ -1,5 +1,5 @@
-// meshroute config checker: a thin shell over the wasm module's four functions
-// (validate, proxies, tables, simulate), which take text and return JSON strings.
+// meshroute config checker: a thin shell over the wasm module's functions (validate,
+// proxies, tables, simulate, envoyConfig), which take text and return JSON strings.
 // No framework, no build step. See meshroute.d.ts for the JSON shapes.
 import init, * as mr from './meshroute_validator_web.js';
 
@@ -12,6 +12,7 @@ const state = {
   proxies: [],
   proxyName: null,
   tables: null,
+  envoy: null,
   lastRequest: null,
   decision: null,
   validateMs: 0,
@@ -415,7 +416,7 @@ function refreshTables() {
   const t = call(mr.tables, state.text, currentProxy());
   state.tables = t;
   if (t.error) {
-    for (const n of ['listeners', 'routes', 'clusters', 'endpoints']) $(`panel-${n}`).replaceChildren(el('p', { class: 'error' }, t.error));
+    for (const n of ['listeners', 'routes', 'clusters', 'endpoints', 'envoy']) $(`panel-${n}`).replaceChildren(el('p', { class: 'error' }, t.error));
     return;
   }
   const notes = t.diagnostics || [];
@@ -434,6 +435,35 @@ function refreshTables() {
   $('panel-endpoints').replaceChildren(table('table-endpoints', 'istioctl proxy-config endpoints',
     ['ENDPOINT', 'STATUS', 'OUTLIER CHECK', 'CLUSTER', 'WEIGHT', 'SOURCE'],
     t.endpoints.map((e) => [e.endpoint, e.status, e.outlierCheck, e.cluster, e.weight, e.source])));
+  refreshEnvoy();
+}
+
+const MAX_FILE_CHARS = 200000;
+
+function fileBlock(path, text, open) {
+  const shown = text.length > MAX_FILE_CHARS ? text.slice(0, MAX_FILE_CHARS) : text;
+  return el('details', { class: 'envoy-file', open },
+    el('summary', {}, el('code', {}, path), ` — ${text.length.toLocaleString()} characters`),
+    el('pre', {}, shown),
+    text.length > MAX_FILE_CHARS ? el('p', { class: 'hint' }, `… ${(text.length - MAX_FILE_CHARS).toLocaleString()} more characters.`) : null);
+}
+
+// The Envoy tab: the files `meshroute bootstrap` would write for the chosen proxy, built by the
+// same library the CLI uses (meshroute-envoy-config).
+function refreshEnvoy() {
+  const v = call(mr.envoyConfig, state.text, currentProxy());
+  state.envoy = v;
+  const panel = $('panel-envoy');
+  if (v.error) {
+    panel.replaceChildren(el('p', { class: 'error' }, v.error));
+    return;
+  }
+  panel.replaceChildren(
+    el('p', { class: 'hint' }, 'What ', el('code', {}, v.command),
+      ' writes: the bootstrap, the filter’s configuration (ECDS) and the clusters with their endpoints (CDS, EDS). Re-running it replaces the watched files and Envoy reloads them in place.'),
+    v.files.map((f, i) => fileBlock(f.path, f.text, i === 0)),
+    el('h3', {}, 'With ', el('code', {}, '--native'), ': the routes and clusters istiod would generate, without the filter'),
+    v.native.error ? el('p', { class: 'error' }, v.native.error) : fileBlock(v.native.path, v.native.text, false));
 }
 
 function domains(d) {
@@ -662,7 +692,7 @@ async function start() {
   }
   $('version').textContent = mr.version();
   // For tests and the curious: the raw functions, on the page's window.
-  window.meshroute = { validate: mr.validate, proxies: mr.proxies, tables: mr.tables, simulate: mr.simulate, state, decodeFragment };
+  window.meshroute = { validate: mr.validate, proxies: mr.proxies, tables: mr.tables, simulate: mr.simulate, envoyConfig: mr.envoyConfig, state, decodeFragment };
   await loadExamples();
   let initial = null;
   if (location.hash) {

@@ -219,7 +219,33 @@ export interface SimulateResult {
   proxy: ProxyIdentity;
 }
 
+/** One file `meshroute bootstrap` writes; `path` relative to its output directory. */
+export interface EnvoyFile {
+  path: string;
+  text: string;
+}
+
+/** envoyConfig(text, proxy): the Envoy configuration the bootstrap would give this proxy. */
+export interface EnvoyConfigResult {
+  proxy: ProxyIdentity;
+  /** `IP:PORT` the listener binds in these files (the proxy's first listener port). */
+  listen: string;
+  /** The `meshroute bootstrap` command that writes the same files. */
+  command: string;
+  /** `envoy.yaml` (the bootstrap), `ecds/meshroute.yaml`, `cds/clusters.yaml`, then `cds/eds-*.yaml`. */
+  files: EnvoyFile[];
+  /** The `--native` bootstrap (routes and STATIC clusters, no filter), or why there is none. */
+  native: EnvoyFile | ErrorResult;
+  diagnostics: Diagnostic[];
+}
+
+/** envoyConfig() when the filter would refuse the config (rejecting diagnostics). */
+export interface EnvoyConfigRefused extends ErrorResult {
+  refused: true;
+}
+
 export type Validate = (text: string) => string; // ValidateResult
 export type Proxies = (text: string) => string; // ProxiesResult
 export type Tables = (text: string, proxy: string) => string; // TablesResult | ErrorResult
 export type Simulate = (text: string, proxy: string, request: string) => string; // SimulateResult | ErrorResult
+export type EnvoyConfig = (text: string, proxy: string) => string; // EnvoyConfigResult | EnvoyConfigRefused | ErrorResult
