@@ -17,15 +17,14 @@ use meshroute_core::yaml::{parse_documents, Limits};
 use meshroute_envoy_config::{current_endpoints, eds_file_name, CDS_FILE, ECDS_FILE};
 use std::path::{Path, PathBuf};
 
+/// The command line. `envoy` holds the options the Envoy configuration depends on as given
+/// (listen, admin, runtime, failure policy, logical port); the paths in it are filled in by
+/// [`write`] once resolved.
 pub struct Options {
     pub config: PathBuf,
     pub out: PathBuf,
     pub wasm: PathBuf,
-    pub listen: String,
-    pub listener_port: Option<u32>,
-    pub admin: String,
-    pub runtime: String,
-    pub failure_policy: String,
+    pub envoy: meshroute_envoy_config::Options,
     pub access_log: Option<PathBuf>,
     pub ecds_only: bool,
     /// Where the ECDS file goes (default DIR/ecds).
@@ -133,7 +132,7 @@ fn write_atomic(dir: &Path, name: &str, text: &str) -> Result<(), String> {
 /// Writes DIR/envoy.yaml and DIR/ecds/meshroute.yaml. Checks the config first: a config the
 /// filter would refuse is refused here, with the same diagnostics.
 pub fn write(o: &Options) -> Result<Vec<String>, String> {
-    let plugin = inline_config(&o.config, o.listener_port, o.access_log.is_some())?;
+    let plugin = inline_config(&o.config, o.envoy.listener_port, o.access_log.is_some())?;
     // Check exactly what the filter will read.
     let mut warnings = Vec::new();
     let prepared = match prepare(
@@ -180,15 +179,11 @@ pub fn write(o: &Options) -> Result<Vec<String>, String> {
     let cds_dir = cds_dir_for(&ecds_dir);
     let eo = meshroute_envoy_config::Options {
         wasm: o.wasm.display().to_string(),
-        listen: o.listen.clone(),
-        listener_port: o.listener_port,
-        admin: o.admin.clone(),
-        runtime: o.runtime.clone(),
-        failure_policy: o.failure_policy.clone(),
         access_log: o.access_log.as_ref().map(|p| p.display().to_string()),
         ecds_dir: ecds_dir.display().to_string(),
         cds_dir: cds_dir.display().to_string(),
         json: o.envoy_file.ends_with(".json"),
+        ..o.envoy.clone()
     };
     if o.native {
         std::fs::create_dir_all(&out)
@@ -295,11 +290,7 @@ pub fn run(args: &[String]) -> i32 {
         config: PathBuf::new(),
         out: PathBuf::new(),
         wasm: default_wasm(),
-        listen: "127.0.0.1:8080".into(),
-        listener_port: None,
-        admin: "127.0.0.1:15000".into(),
-        runtime: "envoy.wasm.runtime.v8".into(),
-        failure_policy: "FAIL_RELOAD".into(),
+        envoy: meshroute_envoy_config::Options::default(),
         access_log: None,
         ecds_only: false,
         ecds_dir: None,
@@ -319,16 +310,16 @@ pub fn run(args: &[String]) -> i32 {
             "-c" | "--config" => val(a).map(|v| o.config = v.into()),
             "-o" | "--out" => val(a).map(|v| o.out = v.into()),
             "--wasm" => val(a).map(|v| o.wasm = v.into()),
-            "--listen" => val(a).map(|v| o.listen = v),
-            "--admin" => val(a).map(|v| o.admin = v),
+            "--listen" => val(a).map(|v| o.envoy.listen = v),
+            "--admin" => val(a).map(|v| o.envoy.admin = v),
             "--runtime" => val(a).map(|v| {
-                o.runtime = if v.contains('.') {
+                o.envoy.runtime = if v.contains('.') {
                     v
                 } else {
                     format!("envoy.wasm.runtime.{v}")
                 }
             }),
-            "--failure-policy" => val(a).map(|v| o.failure_policy = v),
+            "--failure-policy" => val(a).map(|v| o.envoy.failure_policy = v),
             "--access-log" => val(a).map(|v| o.access_log = Some(v.into())),
             "--ecds-dir" => val(a).map(|v| o.ecds_dir = Some(v.into())),
             "--envoy-file" => val(a).map(|v| o.envoy_file = v),
@@ -347,7 +338,7 @@ pub fn run(args: &[String]) -> i32 {
             "--listener-port" => match val(a) {
                 Ok(v) => match v.parse::<u32>() {
                     Ok(p) if (1..=65535).contains(&p) => {
-                        o.listener_port = Some(p);
+                        o.envoy.listener_port = Some(p);
                         Ok(())
                     }
                     _ => {

@@ -178,20 +178,13 @@ fn bootstrap(o: &Options) -> Result<String, String> {
     let (ah, ap) = split_addr(&o.admin)?;
     let ecds_file = join(&o.ecds_dir, ECDS_FILE);
     let cds_file = join(&o.cds_dir, CDS_FILE);
-    let hcm = HttpConnectionManager {
-        stat_prefix: "meshroute".into(),
-        codec_type: "AUTO",
-        // Istio's default path normalization (BASE): RFC 3986 normalization before routing.
-        normalize_path: true,
-        http_protocol_options: Http1ProtocolOptions {
-            allow_absolute_url: true,
-        },
-        access_log: o
-            .access_log
+    let hcm = HttpConnectionManager::new(
+        "meshroute",
+        o.access_log
             .iter()
             .map(|p| AccessLog::file(p.clone(), ACCESS_LOG_FORMAT))
             .collect(),
-        route_config: RouteConfiguration {
+        RouteConfiguration {
             name: "meshroute".into(),
             // The routes' clusters come from the CDS file, loaded after this listener.
             validate_clusters: false,
@@ -203,7 +196,7 @@ fn bootstrap(o: &Options) -> Result<String, String> {
                 require_tls: None,
             }],
         },
-        http_filters: vec![
+        vec![
             HttpFilter {
                 name: "meshroute".into(),
                 typed_config: None,
@@ -250,7 +243,7 @@ fn bootstrap(o: &Options) -> Result<String, String> {
             ),
             HttpFilter::typed("envoy.filters.http.router", Any::Router(Empty {})),
         ],
-    };
+    );
     let b = Bootstrap {
         node: Node {
             id: "meshroute".into(),
@@ -264,16 +257,11 @@ fn bootstrap(o: &Options) -> Result<String, String> {
             address: Address::socket(ah.clone(), ap),
         },
         static_resources: StaticResources {
-            listeners: vec![Listener {
-                name: format!("meshroute_{lp}"),
-                address: Address::socket(lh.clone(), lp),
-                filter_chains: vec![FilterChain {
-                    filters: vec![NetworkFilter {
-                        name: "envoy.filters.network.http_connection_manager".into(),
-                        typed_config: Any::HttpConnectionManager(Box::new(hcm)),
-                    }],
-                }],
-            }],
+            listeners: vec![Listener::http(
+                format!("meshroute_{lp}"),
+                Address::socket(lh.clone(), lp),
+                hcm,
+            )],
             clusters: (0..MAX_MIRRORS).map(mirror_cluster).collect(),
         },
     };

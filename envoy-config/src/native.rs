@@ -482,19 +482,13 @@ pub fn native_bootstrap(table: &RouteTable, o: &Options) -> Result<String, Strin
         ..Cluster::default()
     });
     let filter = |name: &str, any: Any| HttpFilter::typed(name, any);
-    let hcm = HttpConnectionManager {
-        stat_prefix: "native".into(),
-        codec_type: "AUTO",
-        normalize_path: true,
-        http_protocol_options: Http1ProtocolOptions {
-            allow_absolute_url: true,
-        },
-        access_log: o
-            .access_log
+    let hcm = HttpConnectionManager::new(
+        "native",
+        o.access_log
             .iter()
             .map(|p| AccessLog::file(p.clone(), NATIVE_ACCESS_LOG_FORMAT))
             .collect(),
-        route_config: RouteConfiguration {
+        RouteConfiguration {
             name: listener.route_config_name.clone(),
             // istiod: unknown clusters are routed to (503 NC), not rejected.
             validate_clusters: false,
@@ -506,7 +500,7 @@ pub fn native_bootstrap(table: &RouteTable, o: &Options) -> Result<String, Strin
                 .collect(),
         },
         // istiod's HTTP filter chain (gateway/sidecar), less telemetry and mTLS metadata.
-        http_filters: vec![
+        vec![
             filter("envoy.filters.http.cors", Any::Cors(Empty {})),
             filter(
                 "envoy.filters.http.fault",
@@ -514,7 +508,7 @@ pub fn native_bootstrap(table: &RouteTable, o: &Options) -> Result<String, Strin
             ),
             filter("envoy.filters.http.router", Any::Router(Empty {})),
         ],
-    };
+    );
     let prefixes = [
         "cluster_manager",
         "listener_manager",
@@ -544,16 +538,11 @@ pub fn native_bootstrap(table: &RouteTable, o: &Options) -> Result<String, Strin
             address: Address::socket(ah, ap),
         },
         static_resources: StaticResources {
-            listeners: vec![Listener {
-                name: listener.name.clone(),
-                address: Address::socket(lh, lp),
-                filter_chains: vec![FilterChain {
-                    filters: vec![NetworkFilter {
-                        name: "envoy.filters.network.http_connection_manager".into(),
-                        typed_config: Any::HttpConnectionManager(Box::new(hcm)),
-                    }],
-                }],
-            }],
+            listeners: vec![Listener::http(
+                listener.name.clone(),
+                Address::socket(lh, lp),
+                hcm,
+            )],
             clusters,
         },
     };

@@ -35,6 +35,45 @@ pub struct HttpConnectionManager {
     pub http_filters: Vec<HttpFilter>,
 }
 
+impl HttpConnectionManager {
+    /// The HCM istiod writes for HTTP listeners: codec AUTO, Istio's default path
+    /// normalization (BASE: RFC 3986 normalization before routing), absolute URLs accepted.
+    pub fn new(
+        stat_prefix: &str,
+        access_log: Vec<AccessLog>,
+        route_config: RouteConfiguration,
+        http_filters: Vec<HttpFilter>,
+    ) -> HttpConnectionManager {
+        HttpConnectionManager {
+            stat_prefix: stat_prefix.into(),
+            codec_type: "AUTO",
+            normalize_path: true,
+            http_protocol_options: Http1ProtocolOptions {
+                allow_absolute_url: true,
+            },
+            access_log,
+            route_config,
+            http_filters,
+        }
+    }
+}
+
+impl Listener {
+    /// A listener with one filter chain: the HTTP connection manager.
+    pub fn http(name: String, address: Address, hcm: HttpConnectionManager) -> Listener {
+        Listener {
+            name,
+            address,
+            filter_chains: vec![FilterChain {
+                filters: vec![NetworkFilter {
+                    name: "envoy.filters.network.http_connection_manager".into(),
+                    typed_config: Any::HttpConnectionManager(Box::new(hcm)),
+                }],
+            }],
+        }
+    }
+}
+
 /// `envoy.config.core.v3.Http1ProtocolOptions` (downstream).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Http1ProtocolOptions {
