@@ -260,6 +260,7 @@ pub fn run(args: &[String]) -> i32 {
     }
     let method = o.method.clone().unwrap_or_else(|| "GET".into());
     let req = Request {
+        filter_chain: b"",
         listener_port: port,
         authority: authority.as_bytes(),
         path: url.path.as_bytes(),

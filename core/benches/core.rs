@@ -37,6 +37,7 @@ fn benches(c: &mut Criterion) {
     c.bench_function("decide seed", |b| {
         b.iter(|| {
             let req = Request {
+                filter_chain: b"",
                 listener_port: 8080,
                 authority: b"demoappv10.magedu.com",
                 path: b"/",
@@ -65,6 +66,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             k = (k + 1) % hosts.len();
             let req = Request {
+                filter_chain: b"",
                 listener_port: 8080,
                 authority: hosts[k].as_bytes(),
                 path: b"/items/42",

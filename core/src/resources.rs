@@ -7,7 +7,7 @@
 use crate::decode::{Decoder, FromNode};
 use crate::diag::{codes, Diagnostic, Severity};
 use crate::model::istio::{DestinationRule, Gateway, ServiceEntry, VirtualService, WorkloadEntry};
-use crate::model::kube::{KubeNode, ObjectMeta, Pod, PodSpec, PodStatus, ServiceSpec};
+use crate::model::kube::{KubeNode, ObjectMeta, Pod, PodSpec, PodStatus, SecretSpec, ServiceSpec};
 use crate::node::{Node, Pos, Value};
 use crate::yaml::{parse_documents, Limits};
 use serde::Serialize;
@@ -23,6 +23,7 @@ pub enum Kind {
     Service,
     Pod,
     Node,
+    Secret,
 }
 
 impl Kind {
@@ -36,6 +37,7 @@ impl Kind {
             Kind::Service => "Service",
             Kind::Pod => "Pod",
             Kind::Node => "Node",
+            Kind::Secret => "Secret",
         }
     }
     fn is_istio(self) -> bool {
@@ -163,6 +165,8 @@ pub struct Resources {
     pub workload_entries: Vec<Object<WorkloadEntry>>,
     pub services: Vec<Object<ServiceSpec>>,
     pub pods: Vec<Object<Pod>>,
+    /// Secrets (gateway certificates for `credentialName`).
+    pub secrets: Vec<Object<SecretSpec>>,
     pub nodes: Vec<Object<KubeNode>>,
     /// (kind, namespace, name) of everything loaded, to spot duplicates without a scan.
     keys: std::collections::HashSet<(Kind, String, String)>,
@@ -437,6 +441,7 @@ impl Resources {
             ("Service", "v1") => Kind::Service,
             ("Pod", "v1") => Kind::Pod,
             ("Node", "v1") => Kind::Node,
+            ("Secret", "v1") => Kind::Secret,
             (k, v) => {
                 let what = if matches!(
                     k,
@@ -539,6 +544,19 @@ impl Resources {
             Kind::ServiceEntry => push!(service_entries, ServiceEntry),
             Kind::WorkloadEntry => push!(workload_entries, WorkloadEntry),
             Kind::Service => push!(services, ServiceSpec),
+            Kind::Secret => {
+                // A Secret's payload is not a `spec`: `type`, `data` and `stringData` sit at the
+                // top level.
+                let spec = SecretSpec::from_node(&node, "", &mut d).unwrap_or_default();
+                let obj = Object { meta, spec, src };
+                if !self
+                    .keys
+                    .insert((kind, obj.meta.namespace.clone(), obj.meta.name.clone()))
+                {
+                    self.secrets.retain(|o| o.key() != obj.key());
+                }
+                self.secrets.push(obj);
+            }
             Kind::Pod => {
                 let spec = PodSpec::from_node(spec_node, "spec", &mut d).unwrap_or_default();
                 let status = node
@@ -628,6 +646,7 @@ impl Resources {
             Kind::Service => find(&self.services, src),
             Kind::Pod => find(&self.pods, src),
             Kind::Node => find(&self.nodes, src),
+            Kind::Secret => find(&self.secrets, src),
         }
     }
 
@@ -641,6 +660,7 @@ impl Resources {
             + self.services.len()
             + self.pods.len()
             + self.nodes.len()
+            + self.secrets.len()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -335,6 +335,132 @@ pub struct Listener {
     /// Gateway: the server port numbers (`match.port`, `derivePort` use these).
     pub server_ports: Vec<u32>,
     pub gateways: Vec<String>,
+    /// Gateway: the listener's TLS filter chains, one per HTTPS server, chosen by SNI (empty:
+    /// one plaintext chain serving [`Listener::route_config`]). A listener with plaintext
+    /// servers too keeps them on `route_config`, matched for non-TLS connections.
+    pub filter_chains: Vec<FilterChain>,
+    /// Whether plaintext servers are bound to this port (besides any TLS chains).
+    pub plaintext: bool,
+}
+
+impl Listener {
+    /// The route configuration for a request on this listener: the TLS filter chain Envoy
+    /// chose (by its name, which the filter reads from Envoy), else the plaintext one.
+    pub fn route_config_for(&self, filter_chain: &[u8]) -> usize {
+        if !filter_chain.is_empty() {
+            if let Some(c) = self
+                .filter_chains
+                .iter()
+                .find(|c| c.name.as_bytes() == filter_chain)
+            {
+                return c.route_config;
+            }
+        }
+        self.route_config
+    }
+
+    /// The TLS filter chain Envoy picks for an SNI (`filter_chain_match.server_names`,
+    /// filter_chain_manager_impl.cc): an exact server name, then the longest `*.suffix`
+    /// wildcard, then a chain without server names. None: the handshake is refused (or, with
+    /// plaintext servers and no SNI, the plaintext chain serves).
+    pub fn chain_for_sni(&self, sni: &str) -> Option<&FilterChain> {
+        let sni = sni.to_ascii_lowercase();
+        if let Some(c) = self
+            .filter_chains
+            .iter()
+            .find(|c| c.server_names.contains(&sni))
+        {
+            return Some(c);
+        }
+        let mut best: Option<(&FilterChain, usize)> = None;
+        for c in &self.filter_chains {
+            for n in &c.server_names {
+                if let Some(suffix) = n.strip_prefix('*') {
+                    if sni.len() > suffix.len()
+                        && sni.ends_with(suffix)
+                        && best.is_none_or(|(_, l)| suffix.len() > l)
+                    {
+                        best = Some((c, suffix.len()));
+                    }
+                }
+            }
+        }
+        best.map(|(c, _)| c).or_else(|| {
+            self.filter_chains
+                .iter()
+                .find(|c| c.server_names.is_empty())
+        })
+    }
+}
+
+/// One HTTPS server of a gateway: a filter chain terminating TLS, chosen by SNI, with its own
+/// route configuration (Istio: one `https.PORT.NAME.GATEWAY.NS` route per HTTPS server,
+/// pilot/pkg/networking/core/gateway.go `buildGatewayListeners` / `createGatewayHTTPFilterChainOpts`).
+#[derive(Debug, Clone, Serialize)]
+pub struct FilterChain {
+    /// The route configuration's name; also the Envoy filter chain's name.
+    pub name: String,
+    /// SNI names (the server's hosts without namespace; empty when a host is `*`).
+    pub server_names: Vec<String>,
+    #[serde(skip)]
+    pub route_config: usize,
+    pub tls: ServerTls,
+    /// `ns/name` of the Gateway and the server's index, for views and diagnostics.
+    pub gateway: String,
+    pub server: usize,
+}
+
+/// A server's `tls`, resolved: the SDS secret names Envoy asks for (Istio's names:
+/// `kubernetes://NAME`, `kubernetes://NAME-cacert`, `file-cert:CERT~KEY`, `file-root:CA`) and
+/// the handshake parameters.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerTls {
+    pub mode: TlsMode,
+    pub certificate: String,
+    /// The validation context (CA) secret: MUTUAL and OPTIONAL_MUTUAL.
+    pub ca: Option<String>,
+    /// Envoy's names: `TLSv1_2`, `TLSv1_3` (Istio's default minimum is TLS 1.2).
+    pub min_version: Option<&'static str>,
+    pub max_version: Option<&'static str>,
+    pub cipher_suites: Vec<String>,
+    pub subject_alt_names: Vec<String>,
+    pub verify_spki: Vec<String>,
+    pub verify_hash: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum TlsMode {
+    Simple,
+    Mutual,
+    OptionalMutual,
+}
+
+/// A certificate (or CA bundle) the listeners need, by its SDS name.
+#[derive(Debug, Clone, Serialize)]
+pub struct TlsSecret {
+    pub name: String,
+    pub data: SecretData,
+    /// Where it came from: `Secret istio-system/demoapp-cert`, `file /etc/certs/cert.pem`.
+    pub source: String,
+}
+
+/// The PEM itself (from a Kubernetes Secret), or files Envoy reads. Never serialised: views show
+/// fingerprints, not keys.
+#[derive(Debug, Clone)]
+pub enum SecretData {
+    Certificate { chain: String, key: String },
+    CertificateFiles { chain: String, key: String },
+    Ca { pem: String },
+    CaFile { path: String },
+}
+
+impl Serialize for SecretData {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(match self {
+            SecretData::Certificate { .. } | SecretData::CertificateFiles { .. } => "Cert Chain",
+            SecretData::Ca { .. } | SecretData::CaFile { .. } => "CA",
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -390,6 +516,8 @@ pub struct RouteTable {
     pub missing_clusters: Vec<String>,
     pub cluster_index: HashMap<String, u32>,
     pub listener_index: HashMap<u32, usize>,
+    /// Certificates and CA bundles the gateway's TLS filter chains use (SDS names, each once).
+    pub secrets: Vec<TlsSecret>,
 }
 
 impl Cluster {

@@ -92,6 +92,7 @@ fn get<'t>(
     headers: &[(&[u8], &[u8])],
 ) -> Decision<'t> {
     let req = Request {
+        filter_chain: b"",
         listener_port: 8080,
         authority,
         path,
@@ -583,6 +584,7 @@ spec:
     let mut web = 0;
     for i in 0..3_000 {
         let req = Request {
+            filter_chain: b"",
             listener_port: 8080,
             authority: b"w.example.com",
             path: b"/",

@@ -40,6 +40,7 @@ fn generated_cookie_sent_back_quoted_hashes_like_the_generating_request() {
     let mut lb = LbState::for_table(&table);
     let run = |lb: &mut LbState, headers: &[(&[u8], &[u8])]| {
         let req = Request {
+            filter_chain: b"",
             listener_port: 80,
             authority: b"web",
             path: b"/",

@@ -82,6 +82,7 @@ fn attempts(t: &RouteTable, authority: &str, path: &str, user: &str, n: u64) -> 
     (0..n)
         .map(|_| {
             let req = Request {
+                filter_chain: b"",
                 listener_port: 80,
                 authority: authority.as_bytes(),
                 path: path.as_bytes(),

@@ -300,6 +300,7 @@ impl OwnedRequest {
         headers: &'a [(&'a [u8], &'a [u8])],
     ) -> meshroute_core::route::Request<'a> {
         meshroute_core::route::Request {
+            filter_chain: b"",
             listener_port: self.port,
             authority: self.authority.as_bytes(),
             path: self.path.as_bytes(),

@@ -303,10 +303,25 @@ mod wasm {
                     .and_then(|b| plan::parse_port(&b))
                     .unwrap_or(0)
             });
+            // On a listener with HTTPS servers the route configuration is the TLS filter chain's
+            // Envoy chose by SNI: its name, one host call on such listeners only.
+            let chain = if shared
+                .table
+                .listener(listener_port)
+                .is_some_and(|l| !l.filter_chains.is_empty())
+            {
+                hostcalls::get_property(vec!["xds", "filter_chain_name"])
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default()
+            } else {
+                Vec::new()
+            };
             let inc = Incoming {
                 headers: &headers,
                 source,
                 listener_port,
+                filter_chain: &chain,
             };
             let p = {
                 let (Ok(mut lb), Ok(mut rng)) =

@@ -108,6 +108,9 @@ pub struct Incoming<'a> {
     pub headers: &'a [(String, Vec<u8>)],
     pub source: Option<IpAddr>,
     pub listener_port: u32,
+    /// The TLS filter chain Envoy chose (`xds.filter_chain_name`); read only on listeners with
+    /// HTTPS servers, empty elsewhere.
+    pub filter_chain: &'a [u8],
 }
 
 fn find<'a>(headers: &'a [(String, Vec<u8>)], name: &str) -> &'a [u8] {
@@ -186,6 +189,7 @@ pub fn plan(
         authority = find(inc.headers, "host");
     }
     let req = Request {
+        filter_chain: inc.filter_chain,
         listener_port: inc.listener_port,
         authority,
         path: find(inc.headers, ":path"),
@@ -543,6 +547,7 @@ resources: |
     fn run(t: &RouteTable, h: &[(String, Vec<u8>)]) -> (Plan, LbState) {
         let mut lb = LbState::for_table(t);
         let inc = Incoming {
+            filter_chain: b"",
             headers: h,
             source: None,
             listener_port: 8080,

@@ -99,6 +99,7 @@ fn req(authority: &[u8], path: &[u8], extra: &[(&str, &[u8])]) -> Vec<(String, V
 fn run(t: &RouteTable, debug: bool, h: &[(String, Vec<u8>)]) -> Plan {
     let mut lb = LbState::for_table(t);
     let inc = Incoming {
+        filter_chain: b"",
         headers: h,
         source: None,
         listener_port: 8080,

@@ -37,6 +37,7 @@ fn plan_cost_on_the_seed() {
     let mut lb = LbState::for_table(&p.table);
     let mut rng = SplitMix64(1);
     let inc = Incoming {
+        filter_chain: b"",
         headers: &headers,
         source: None,
         listener_port: 8080,

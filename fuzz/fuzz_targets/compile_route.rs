@@ -614,6 +614,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
             None
         };
         let req = Request {
+            filter_chain: b"",
             listener_port: *u.choose(&ports)?,
             authority: &authority,
             path: &path,

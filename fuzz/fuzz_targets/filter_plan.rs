@@ -35,6 +35,7 @@ fuzz_target!(|data: &[u8]| {
     let t = &base.table;
     let mut lb = LbState::for_table(t);
     let inc = Incoming {
+        filter_chain: b"",
         headers: &r.headers,
         source: r.source,
         listener_port: r.port.or(base.listener_port).unwrap_or(80),

@@ -30,6 +30,7 @@ fuzz_target!(|data: &[u8]| {
                 let authority = domain.replace('*', "x");
                 for path in [&b"/"[..], b"/v1/x?q=1"] {
                     let req = Request {
+                        filter_chain: b"",
                         listener_port: l.port,
                         authority: authority.as_bytes(),
                         path,

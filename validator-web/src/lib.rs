@@ -791,6 +791,7 @@ fn simulate_value(text: &str, proxy: &str, request: &str) -> Value {
         }
     }
     let req = Request {
+        filter_chain: b"",
         listener_port: port,
         authority: authority.as_bytes(),
         path: url.path.as_bytes(),

@@ -17,7 +17,7 @@ impl<'a> Cx<'a> {
     // Gateway (gateway.go, model/gateway.go)
 
     pub(super) fn build_gateway(&mut self) {
-        let mut gws: Vec<&Object<Gateway>> = self
+        let mut gws: Vec<&'a Object<Gateway>> = self
             .res
             .gateways
             .iter()
@@ -25,8 +25,9 @@ impl<'a> Cx<'a> {
             .collect();
         gws.sort_by_key(|g| creation_key(g));
         let vss = self.virtual_services();
-        // listener port → (server port numbers, servers)
-        let mut by_listener: BTreeMap<u32, Vec<(&Object<Gateway>, usize)>> = BTreeMap::new();
+        // listener port → (plaintext HTTP servers, HTTPS servers terminated here)
+        type Servers<'g> = Vec<(&'g Object<Gateway>, usize)>;
+        let mut by_listener: BTreeMap<u32, (Servers<'a>, Servers<'a>)> = BTreeMap::new();
         for g in &gws {
             for (si, s) in g.spec.servers.iter().enumerate() {
                 let Some(number) = s
@@ -44,130 +45,90 @@ impl<'a> Cx<'a> {
                     .unwrap_or("");
                 let proto = crate::registry::Protocol::parse(protocol);
                 let tls_mode = s.tls.as_ref().and_then(|t| t.mode);
-                let http = match proto {
+                let plaintext = matches!(
+                    proto,
                     crate::registry::Protocol::Http
-                    | crate::registry::Protocol::Http2
-                    | crate::registry::Protocol::Grpc
-                    | crate::registry::Protocol::GrpcWeb => true,
-                    // HTTPS terminated at the gateway carries HTTP routes (TLS itself is not
-                    // performed by meshroute; validation warns).
-                    crate::registry::Protocol::Https => !matches!(
+                        | crate::registry::Protocol::Http2
+                        | crate::registry::Protocol::Grpc
+                        | crate::registry::Protocol::GrpcWeb
+                );
+                // HTTPS terminated at the gateway carries HTTP routes on a TLS filter chain of its
+                // own; PASSTHROUGH (the mode's default value) and AUTO_PASSTHROUGH do not.
+                let terminated = proto == crate::registry::Protocol::Https
+                    && matches!(
                         tls_mode,
-                        Some(ServerTlsMode::Passthrough) | Some(ServerTlsMode::AutoPassthrough)
-                    ),
-                    _ => false,
-                };
-                if !http {
+                        Some(ServerTlsMode::Simple)
+                            | Some(ServerTlsMode::Mutual)
+                            | Some(ServerTlsMode::OptionalMutual)
+                    );
+                if !plaintext && !terminated {
                     continue;
                 }
                 let lport = self.resolve_gateway_port(number);
-                by_listener.entry(lport).or_default().push((g, si));
+                let entry = by_listener.entry(lport).or_default();
+                if terminated {
+                    entry.1.push((g, si));
+                } else {
+                    entry.0.push((g, si));
+                }
             }
         }
-        for (lport, servers) in by_listener {
-            let mut vhosts: Vec<VirtualHost> = Vec::new();
-            let mut index: HashMap<String, usize> = HashMap::new();
+        for (lport, (plain, tls)) in by_listener {
             let mut server_ports = Vec::new();
             let mut gateway_names = Vec::new();
-            for (g, si) in &servers {
-                let server = &g.spec.servers[*si];
-                let sport = server.port.as_ref().and_then(|p| p.number).unwrap_or(0) as u32;
+            let mut note = |g: &Object<Gateway>, si: usize| {
+                let sport = server_port(g, si);
                 if !server_ports.contains(&sport) {
                     server_ports.push(sport);
                 }
                 let gname = format!("{}/{}", g.meta.namespace, g.meta.name);
                 if !gateway_names.contains(&gname) {
-                    gateway_names.push(gname.clone());
+                    gateway_names.push(gname);
                 }
-                let https_redirect = server
-                    .tls
+            };
+            for (g, si) in plain.iter().chain(&tls) {
+                note(g, *si);
+            }
+            // Plaintext servers on a port share one route configuration, `http.PORT`.
+            let plain_rc = (!plain.is_empty()).then(|| {
+                let vhosts = self.server_vhosts(&plain, &vss, lport);
+                self.push_route_config(format!("http.{lport}"), vhosts)
+            });
+            // Each HTTPS server: its own route configuration and filter chain
+            // (gatewayRDSRouteName: `https.NUMBER.PORTNAME.GATEWAY.NAMESPACE`).
+            let mut chains = Vec::new();
+            for (g, si) in &tls {
+                let Some(tls_settings) = self.server_tls(g, *si) else {
+                    continue;
+                };
+                let server = &g.spec.servers[*si];
+                let port_name = server
+                    .port
                     .as_ref()
-                    .and_then(|t| t.https_redirect)
-                    .unwrap_or(false);
-                for v in vss.iter().filter(|v| v.gateways.contains(&gname)) {
-                    let server_hosts = names_for_namespace(
-                        &server.hosts,
-                        &v.obj.meta.namespace,
-                        &g.meta.namespace,
-                    );
-                    let hosts = intersection(&server_hosts, &v.hosts);
-                    if hosts.is_empty() {
-                        continue;
-                    }
-                    // route.go RouteOptions.IsTLS = `server.Tls != nil` (even httpsRedirect-only).
-                    let routes = self.translate_vs(v, sport, &gname, server.tls.is_some());
-                    if routes.is_empty() {
-                        // BuildHTTPRoutesForVirtualService errors ("no routes matched") and
-                        // gateway.go skips the VirtualService: it creates no vhost.
-                        continue;
-                    }
-                    for h in hosts {
-                        let key = h.to_ascii_lowercase();
-                        match index.get(&key) {
-                            Some(&i) => {
-                                vhosts[i].routes.extend(routes.iter().cloned());
-                                // gateway.go: a server with httpsRedirect makes the merged vhost
-                                // require TLS even when another server created it.
-                                vhosts[i].require_tls |= https_redirect;
-                            }
-                            None => {
-                                index.insert(key.clone(), vhosts.len());
-                                vhosts.push(VirtualHost {
-                                    name: format!("{key}:{sport}"),
-                                    domains: vec![key],
-                                    routes: routes.clone(),
-                                    require_tls: https_redirect,
-                                });
-                            }
-                        }
-                    }
-                }
-                if https_redirect {
-                    // Redirect-only vhosts for server hosts without a VirtualService; existing
-                    // vhosts for those hosts require TLS too.
-                    for h in &server.hosts {
-                        let (_, hh) = host::split_server_host(h);
-                        let key = hh.to_ascii_lowercase();
-                        match index.get(&key) {
-                            Some(&i) => vhosts[i].require_tls = true,
-                            None => {
-                                index.insert(key.clone(), vhosts.len());
-                                vhosts.push(VirtualHost {
-                                    name: format!("{key}:{sport}"),
-                                    domains: vec![key],
-                                    routes: Vec::new(),
-                                    require_tls: true,
-                                });
-                            }
-                        }
-                    }
-                }
-            }
-            // Catch-all routes move last, keeping the relative order of the rest (SortVHostRoutes).
-            for vh in &mut vhosts {
-                let (rest, catch): (Vec<Route>, Vec<Route>) = std::mem::take(&mut vh.routes)
-                    .into_iter()
-                    .partition(|r| !r.matcher.is_catch_all());
-                vh.routes = rest;
-                vh.routes.extend(catch);
-            }
-            if vhosts.is_empty() {
-                // No VirtualService bound: a blackhole vhost with no routes ⇒ 404.
-                vhosts.push(VirtualHost {
-                    name: format!(
-                        "blackhole:{}",
-                        server_ports.first().copied().unwrap_or(lport)
-                    ),
-                    domains: vec!["*".into()],
-                    routes: Vec::new(),
-                    require_tls: false,
+                    .and_then(|p| p.name.clone())
+                    .unwrap_or_default();
+                let name = format!(
+                    "https.{}.{port_name}.{}.{}",
+                    server_port(g, *si),
+                    g.meta.name,
+                    g.meta.namespace
+                );
+                let vhosts = self.server_vhosts(&[(*g, *si)], &vss, lport);
+                let rc = self.push_route_config(name.clone(), vhosts);
+                chains.push(FilterChain {
+                    name,
+                    server_names: super::gateway_tls::sni_hosts(&server.hosts),
+                    route_config: rc,
+                    tls: tls_settings,
+                    gateway: format!("{}/{}", g.meta.namespace, g.meta.name),
+                    server: *si,
                 });
             }
-            let rc_name = format!("http.{lport}");
-            let rc = self.table.route_configs.len();
-            self.table
-                .route_configs
-                .push(RouteConfig::new(rc_name.clone(), vhosts));
+            let Some(rc) = plain_rc.or_else(|| chains.first().map(|c| c.route_config)) else {
+                // Every server of this port lost its certificate (diagnosed): no listener.
+                continue;
+            };
+            let route_config_name = self.table.route_configs[rc].name.clone();
             self.table
                 .listener_index
                 .insert(lport, self.table.listeners.len());
@@ -175,11 +136,118 @@ impl<'a> Cx<'a> {
                 name: format!("0.0.0.0_{lport}"),
                 port: lport,
                 route_config: rc,
-                route_config_name: rc_name,
+                route_config_name,
                 server_ports,
                 gateways: gateway_names,
+                filter_chains: chains,
+                plaintext: plain_rc.is_some(),
             });
         }
+    }
+
+    fn push_route_config(&mut self, name: String, vhosts: Vec<VirtualHost>) -> usize {
+        let rc = self.table.route_configs.len();
+        self.table
+            .route_configs
+            .push(RouteConfig::new(name, vhosts));
+        rc
+    }
+
+    /// The virtual hosts of a group of servers: the VirtualServices bound to each server's
+    /// hosts, merged by host (gateway.go `buildGatewayHTTPRouteConfig`).
+    fn server_vhosts(
+        &mut self,
+        servers: &[(&Object<Gateway>, usize)],
+        vss: &[super::Vs<'a>],
+        lport: u32,
+    ) -> Vec<VirtualHost> {
+        let mut vhosts: Vec<VirtualHost> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut first_port = None;
+        for (g, si) in servers {
+            let server = &g.spec.servers[*si];
+            let sport = server_port(g, *si);
+            first_port.get_or_insert(sport);
+            let gname = format!("{}/{}", g.meta.namespace, g.meta.name);
+            let https_redirect = server
+                .tls
+                .as_ref()
+                .and_then(|t| t.https_redirect)
+                .unwrap_or(false);
+            for v in vss.iter().filter(|v| v.gateways.contains(&gname)) {
+                let server_hosts =
+                    names_for_namespace(&server.hosts, &v.obj.meta.namespace, &g.meta.namespace);
+                let hosts = intersection(&server_hosts, &v.hosts);
+                if hosts.is_empty() {
+                    continue;
+                }
+                // route.go RouteOptions.IsTLS = `server.Tls != nil` (even httpsRedirect-only).
+                let routes = self.translate_vs(v, sport, &gname, server.tls.is_some());
+                if routes.is_empty() {
+                    // BuildHTTPRoutesForVirtualService errors ("no routes matched") and
+                    // gateway.go skips the VirtualService: it creates no vhost.
+                    continue;
+                }
+                for h in hosts {
+                    let key = h.to_ascii_lowercase();
+                    match index.get(&key) {
+                        Some(&i) => {
+                            vhosts[i].routes.extend(routes.iter().cloned());
+                            // gateway.go: a server with httpsRedirect makes the merged vhost
+                            // require TLS even when another server created it.
+                            vhosts[i].require_tls |= https_redirect;
+                        }
+                        None => {
+                            index.insert(key.clone(), vhosts.len());
+                            vhosts.push(VirtualHost {
+                                name: format!("{key}:{sport}"),
+                                domains: vec![key],
+                                routes: routes.clone(),
+                                require_tls: https_redirect,
+                            });
+                        }
+                    }
+                }
+            }
+            if https_redirect {
+                // Redirect-only vhosts for server hosts without a VirtualService; existing
+                // vhosts for those hosts require TLS too.
+                for h in &server.hosts {
+                    let (_, hh) = host::split_server_host(h);
+                    let key = hh.to_ascii_lowercase();
+                    match index.get(&key) {
+                        Some(&i) => vhosts[i].require_tls = true,
+                        None => {
+                            index.insert(key.clone(), vhosts.len());
+                            vhosts.push(VirtualHost {
+                                name: format!("{key}:{sport}"),
+                                domains: vec![key],
+                                routes: Vec::new(),
+                                require_tls: true,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        // Catch-all routes move last, keeping the relative order of the rest (SortVHostRoutes).
+        for vh in &mut vhosts {
+            let (rest, catch): (Vec<Route>, Vec<Route>) = std::mem::take(&mut vh.routes)
+                .into_iter()
+                .partition(|r| !r.matcher.is_catch_all());
+            vh.routes = rest;
+            vh.routes.extend(catch);
+        }
+        if vhosts.is_empty() {
+            // No VirtualService bound: a blackhole vhost with no routes ⇒ 404.
+            vhosts.push(VirtualHost {
+                name: format!("blackhole:{}", first_port.unwrap_or(lport)),
+                domains: vec!["*".into()],
+                routes: Vec::new(),
+                require_tls: false,
+            });
+        }
+        vhosts
     }
 
     /// `resolvePorts` (model/gateway.go): a server port equal to a port of a Service selecting
@@ -205,6 +273,15 @@ impl<'a> Cx<'a> {
     }
 
     // -----------------------------------------------------------------------------------------
+}
+
+fn server_port(g: &Object<Gateway>, si: usize) -> u32 {
+    g.spec.servers[si]
+        .port
+        .as_ref()
+        .and_then(|p| p.number)
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(0)
 }
 
 /// `host.NamesForNamespace`: server hosts a VirtualService in `vs_ns` may bind.

@@ -529,7 +529,7 @@ pub(super) fn go_to_rust_replacement(r: &str) -> String {
     out
 }
 
-fn decode_base64(s: &str) -> String {
+pub(super) fn decode_base64(s: &str) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut bits = 0u32;
     let mut n = 0;

@@ -98,6 +98,8 @@ impl<'a> Cx<'a> {
                 route_config_name: port.to_string(),
                 server_ports: vec![port],
                 gateways: vec![MESH_GATEWAY.into()],
+                filter_chains: Vec::new(),
+                plaintext: true,
             });
         }
     }

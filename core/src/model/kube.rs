@@ -39,6 +39,16 @@ decode_struct! { lenient
 }
 
 decode_struct! { lenient
+    /// A `v1` Secret: gateway certificates (`credentialName`). `data` values are base64 as
+    /// Kubernetes stores them; `stringData` plain (the API server merges it into `data`).
+    pub struct SecretSpec {
+        secret_type: Option<String> = "type",
+        data: BTreeMap<String, String> = "data",
+        string_data: BTreeMap<String, String> = "stringData",
+    }
+}
+
+decode_struct! { lenient
     pub struct PodSpec {
         node_name: Option<String> = "nodeName",
         containers: Vec<Container> = "containers",

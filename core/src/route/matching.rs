@@ -19,6 +19,9 @@ pub struct Request<'a> {
     /// Lower-case names; repeated names allowed.
     pub headers: &'a [(&'a [u8], &'a [u8])],
     pub source_ip: Option<IpAddr>,
+    /// The name of the TLS filter chain Envoy chose (by SNI) on a gateway listener with HTTPS
+    /// servers; empty for plaintext (the listener's own route configuration).
+    pub filter_chain: &'a [u8],
 }
 
 impl<'a> Request<'a> {

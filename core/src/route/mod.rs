@@ -81,7 +81,7 @@ pub fn route<'t>(
         return d;
     };
     d.listener = Some(&listener.name);
-    let rc = &table.route_configs[listener.route_config];
+    let rc = &table.route_configs[listener.route_config_for(req.filter_chain)];
     d.route_config = Some(&rc.name);
     t.add(|| {
         format!(

@@ -3,6 +3,7 @@ use regex::bytes::Regex;
 
 fn req<'a>(authority: &'a str, path: &'a str, headers: &'a [(&'a [u8], &'a [u8])]) -> Request<'a> {
     Request {
+        filter_chain: b"",
         listener_port: 80,
         authority: authority.as_bytes(),
         path: path.as_bytes(),

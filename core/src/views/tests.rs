@@ -71,6 +71,7 @@ fn gateway_table() -> RouteTable {
 
 fn req(authority: &[u8]) -> Request<'_> {
     Request {
+        filter_chain: b"",
         listener_port: 8080,
         authority,
         path: b"/hello?x=1",

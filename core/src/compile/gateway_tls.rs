@@ -1,0 +1,209 @@
+//! Gateway TLS: a server's `tls` → the filter chain's TLS parameters and the certificates it
+//! needs, as istiod builds them (pilot/pkg/networking/core/gateway.go `buildGatewayListenerTLSContext`,
+//! pilot/pkg/networking/util `BuildListenerTLSContext`; secret names from
+//! pilot/pkg/model/credentials: `kubernetes://NAME`, `-cacert`; file names `file-cert:`/`file-root:`)
+//! and as the credential controller reads Secrets (pilot/pkg/credentials/kube/secrets.go
+//! `extractKeyAndCert`, `extractRoot`: `tls.crt`/`tls.key`/`ca.crt` first, then the generic
+//! `cert`/`key`/`cacert`).
+
+use super::route::decode_base64;
+use super::Cx;
+use crate::diag::Severity;
+use crate::model::istio::*;
+use crate::model::kube::SecretSpec;
+use crate::resources::Object;
+use crate::table::*;
+
+/// A TLS server's certificate cannot be used: `meshroute bootstrap` refuses the config (a
+/// listener without its certificate would never serve, and Envoy would keep the old one).
+pub const TLS_CREDENTIAL: &str = "MR0501";
+/// A TLS setting meshroute does not enforce (ISTIO_MUTUAL, AUTO_PASSTHROUGH, CRLs, …).
+pub const TLS_NOT_ENFORCED: &str = "MR0502";
+
+/// Istio's names for `minProtocolVersion`/`maxProtocolVersion` → Envoy's.
+fn envoy_tls_version(v: &str) -> Option<&'static str> {
+    match v {
+        "TLSV1_0" => Some("TLSv1_0"),
+        "TLSV1_1" => Some("TLSv1_1"),
+        "TLSV1_2" => Some("TLSv1_2"),
+        "TLSV1_3" => Some("TLSv1_3"),
+        _ => None,
+    }
+}
+
+/// The value of `key` in a Secret: `stringData` as written, `data` base64-decoded.
+fn secret_value(s: &SecretSpec, key: &str) -> Option<String> {
+    s.string_data
+        .get(key)
+        .cloned()
+        .or_else(|| s.data.get(key).map(|v| decode_base64(v)))
+        .filter(|v| !v.trim().is_empty())
+}
+
+fn is_pem(text: &str, label: &str) -> bool {
+    text.contains(&format!("-----BEGIN {label}"))
+}
+
+impl<'a> Cx<'a> {
+    fn find_secret(&self, name: &str) -> Option<&'a Object<SecretSpec>> {
+        // The Secret lives beside the gateway deployment (the proxy's namespace), as Istio's
+        // credential controller reads it.
+        self.res
+            .secrets
+            .iter()
+            .find(|s| s.meta.name == name && s.meta.namespace == self.proxy.namespace)
+    }
+
+    fn add_secret(&mut self, name: String, data: SecretData, source: String) {
+        if !self.table.secrets.iter().any(|s| s.name == name) {
+            self.table.secrets.push(TlsSecret { name, data, source });
+        }
+    }
+
+    /// The server's TLS, resolved, or None (with an error diagnostic) when its certificate
+    /// cannot be had.
+    pub(super) fn server_tls(&mut self, g: &'a Object<Gateway>, si: usize) -> Option<ServerTls> {
+        let tls = g.spec.servers[si].tls.as_ref()?;
+        let path = format!("spec.servers[{si}].tls");
+        let mode = match tls.mode {
+            Some(ServerTlsMode::Simple) => TlsMode::Simple,
+            Some(ServerTlsMode::Mutual) => TlsMode::Mutual,
+            Some(ServerTlsMode::OptionalMutual) => TlsMode::OptionalMutual,
+            _ => return None,
+        };
+        let fail = |cx: &mut Self, field: &str, msg: String| {
+            cx.diags.push(cx.res.diag(
+                g,
+                TLS_CREDENTIAL,
+                Severity::Error,
+                &format!("{path}.{field}"),
+                msg,
+            ));
+        };
+        let needs_ca = mode != TlsMode::Simple;
+        let (certificate, ca) = if let Some(name) = tls.credential_name.as_deref() {
+            let Some(secret) = self.find_secret(name) else {
+                fail(self, "credentialName", format!("Secret {}/{name} not found: the gateway deployment's namespace must hold it (kubernetes.io/tls with tls.crt and tls.key, or cert and key)", self.proxy.namespace));
+                return None;
+            };
+            let s = &secret.spec;
+            let chain = secret_value(s, "tls.crt").or_else(|| secret_value(s, "cert"));
+            let key = secret_value(s, "tls.key").or_else(|| secret_value(s, "key"));
+            let (Some(chain), Some(key)) = (chain, key) else {
+                fail(self, "credentialName", format!("Secret {}/{name} has no certificate and key: a TLS Secret needs tls.crt and tls.key (or cert and key)", self.proxy.namespace));
+                return None;
+            };
+            if !is_pem(&chain, "CERTIFICATE") || !is_pem(&key, "") || !key.contains("PRIVATE KEY") {
+                fail(self, "credentialName", format!("Secret {}/{name}: tls.crt must be a PEM certificate and tls.key a PEM private key", self.proxy.namespace));
+                return None;
+            }
+            let cert_name = format!("kubernetes://{name}");
+            let source = format!("Secret {}/{name}", self.proxy.namespace);
+            self.add_secret(
+                cert_name.clone(),
+                SecretData::Certificate { chain, key },
+                source.clone(),
+            );
+            let ca = if needs_ca {
+                // The CA: in the same Secret (ca.crt / cacert), else the NAME-cacert Secret.
+                let own = secret_value(s, "ca.crt").or_else(|| secret_value(s, "cacert"));
+                let other = || {
+                    self.find_secret(&format!("{name}-cacert")).and_then(|c| {
+                        secret_value(&c.spec, "ca.crt").or_else(|| secret_value(&c.spec, "cacert"))
+                    })
+                };
+                let Some(pem) = own.or_else(other) else {
+                    fail(self, "mode", format!("{:?} needs a CA: Secret {}/{name} has no ca.crt (or cacert), and there is no Secret {name}-cacert", mode, self.proxy.namespace));
+                    return None;
+                };
+                let ca_name = format!("kubernetes://{name}-cacert");
+                self.add_secret(ca_name.clone(), SecretData::Ca { pem }, source);
+                Some(ca_name)
+            } else {
+                None
+            };
+            (cert_name, ca)
+        } else {
+            let (Some(cert), Some(key)) = (tls.server_certificate.clone(), tls.private_key.clone())
+            else {
+                fail(
+                    self,
+                    "credentialName",
+                    "a TLS server needs credentialName, or serverCertificate and privateKey".into(),
+                );
+                return None;
+            };
+            let cert_name = format!("file-cert:{cert}~{key}");
+            self.add_secret(
+                cert_name.clone(),
+                SecretData::CertificateFiles {
+                    chain: cert.clone(),
+                    key,
+                },
+                format!("file {cert}"),
+            );
+            let ca = match (needs_ca, tls.ca_certificates.clone()) {
+                (false, _) => None,
+                (true, Some(path)) => {
+                    let ca_name = format!("file-root:{path}");
+                    self.add_secret(
+                        ca_name.clone(),
+                        SecretData::CaFile { path: path.clone() },
+                        format!("file {path}"),
+                    );
+                    Some(ca_name)
+                }
+                (true, None) => {
+                    fail(self, "caCertificates", format!("{mode:?} needs caCertificates (or a credentialName Secret with ca.crt)"));
+                    return None;
+                }
+            };
+            (cert_name, ca)
+        };
+        if tls.ca_crl.is_some() {
+            self.diags.push(self.res.diag(
+                g,
+                TLS_NOT_ENFORCED,
+                Severity::Warning,
+                &format!("{path}.caCrl"),
+                "caCrl is not enforced: revoked client certificates are accepted",
+            ));
+        }
+        Some(ServerTls {
+            mode,
+            certificate,
+            ca,
+            // Istio's gateway default minimum is TLS 1.2 (tls_params in BuildListenerTLSContext).
+            min_version: tls
+                .min_protocol_version
+                .as_deref()
+                .and_then(envoy_tls_version)
+                .or(Some("TLSv1_2")),
+            max_version: tls
+                .max_protocol_version
+                .as_deref()
+                .and_then(envoy_tls_version),
+            cipher_suites: tls.cipher_suites.clone(),
+            subject_alt_names: tls.subject_alt_names.clone(),
+            verify_spki: tls.verify_certificate_spki.clone(),
+            verify_hash: tls.verify_certificate_hash.clone(),
+        })
+    }
+}
+
+/// SNI names for a server's hosts: the names without their namespace; none (any SNI) when a
+/// host is `*` (gateway.go `getSNIHostsForServer`).
+pub(super) fn sni_hosts(hosts: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for h in hosts {
+        let (_, name) = crate::host::split_server_host(h);
+        if name == "*" {
+            return Vec::new();
+        }
+        let n = name.to_ascii_lowercase();
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
+}
