@@ -14,7 +14,7 @@ use meshroute_core::check::{prepare, rejects};
 use meshroute_core::node::Value;
 use meshroute_core::resources::LoadOptions;
 use meshroute_core::yaml::{parse_documents, Limits};
-use meshroute_envoy_config::{current_endpoints, eds_file_name, CDS_FILE, ECDS_FILE};
+use meshroute_envoy_config::{current_endpoints, eds_file_name, CDS_FILE, ECDS_FILE, LDS_FILE};
 use std::path::{Path, PathBuf};
 
 /// The command line. `envoy` holds the options the Envoy configuration depends on as given
@@ -117,14 +117,22 @@ pub fn inline_config(
 /// another user (the official envoyproxy/envoy image's entrypoint drops to `envoy`, Istio's
 /// proxy runs as 1337), and it reads the file the moment the rename lands.
 fn write_atomic(dir: &Path, name: &str, text: &str) -> Result<(), String> {
+    write_atomic_mode(dir, name, text, 0o644)
+}
+
+/// [`write_atomic`] with a mode: SDS files hold private keys, readable by their owner only.
+fn write_atomic_mode(dir: &Path, name: &str, text: &str, mode: u32) -> Result<(), String> {
     let tmp = dir.join(format!(".{name}.tmp"));
+    let _ = std::fs::remove_file(&tmp);
     std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644))
-            .map_err(|e| format!("cannot make {} readable: {e}", tmp.display()))?;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| format!("cannot set the mode of {}: {e}", tmp.display()))?;
     }
+    #[cfg(not(unix))]
+    let _ = mode;
     std::fs::rename(&tmp, dir.join(name))
         .map_err(|e| format!("cannot rename into {}: {e}", dir.display()))
 }
@@ -201,21 +209,30 @@ pub fn write(o: &Options) -> Result<Vec<String>, String> {
     for d in [&out, &ecds_dir, &cds_dir] {
         std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
     }
-    // Endpoints first, then the clusters that read them (the new filter config may name a
-    // cluster only the new CDS file defines), then the filter configuration that lists them.
+    // Certificates and endpoints first, then the clusters that read them (the new filter
+    // config may name a cluster only the new CDS file defines), then the filter configuration
+    // that lists them, last the listeners (a new port opens once its filter config is there).
+    // A rotated certificate changes only its SDS file: the listeners and their connections stay.
+    for (name, text) in &files.sds {
+        write_atomic_mode(&cds_dir, name, text, 0o600)?;
+    }
     for (name, text) in &files.eds {
         write_atomic(&cds_dir, name, text)?;
     }
     write_atomic(&cds_dir, CDS_FILE, &files.cds)?;
     write_atomic(&ecds_dir, ECDS_FILE, &files.ecds)?;
-    // The endpoints of clusters the new CDS file no longer has: nothing reads them any more.
+    // `--ecds-only` (`--reload`) keeps the listeners: its command line may not repeat the
+    // listen options the first run had. Re-running the whole command updates them too.
+    if !o.ecds_only {
+        write_atomic(&cds_dir, LDS_FILE, &files.lds)?;
+    }
+    // The endpoints and certificates nothing reads any more.
     if let Ok(dir) = std::fs::read_dir(&cds_dir) {
         for entry in dir.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with("eds-")
-                && name.ends_with(".yaml")
-                && !files.eds.iter().any(|(f, _)| *f == name)
-            {
+            let stale = (name.starts_with("eds-") && !files.eds.iter().any(|(f, _)| *f == name))
+                || (name.starts_with("sds-") && !files.sds.iter().any(|(f, _)| *f == name));
+            if stale && name.ends_with(".yaml") {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
@@ -283,7 +300,7 @@ fn default_wasm() -> PathBuf {
 /// Default location of the built filter, relative to the repository root.
 pub const DEFAULT_WASM: &str = "target/wasm32-wasip1/wasm-release/meshroute_filter.wasm";
 
-const USAGE: &str = "usage: meshroute bootstrap -c CONFIG -o DIR [--wasm PATH] [--listen IP:PORT] [--listener-port N] [--admin IP:PORT] [--runtime v8] [--failure-policy FAIL_RELOAD|FAIL_CLOSED] [--access-log FILE] [--ecds-only] [--ecds-dir DIR] [--envoy-file NAME] [--relative] [--native]";
+const USAGE: &str = "usage: meshroute bootstrap -c CONFIG -o DIR [--wasm PATH] [--bind IP | --listen IP:PORT] [--listener-port N] [--admin IP:PORT] [--runtime v8] [--failure-policy FAIL_RELOAD|FAIL_CLOSED] [--access-log FILE] [--ecds-only] [--ecds-dir DIR] [--envoy-file NAME] [--relative] [--native]";
 
 pub fn run(args: &[String]) -> i32 {
     let mut o = Options {
@@ -298,6 +315,8 @@ pub fn run(args: &[String]) -> i32 {
         relative: false,
         native: false,
     };
+    let mut listen_given = false;
+    let mut bind: Option<String> = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut val = |name: &str| -> Result<String, i32> {
@@ -310,7 +329,11 @@ pub fn run(args: &[String]) -> i32 {
             "-c" | "--config" => val(a).map(|v| o.config = v.into()),
             "-o" | "--out" => val(a).map(|v| o.out = v.into()),
             "--wasm" => val(a).map(|v| o.wasm = v.into()),
-            "--listen" => val(a).map(|v| o.envoy.listen = v),
+            "--listen" => val(a).map(|v| {
+                o.envoy.listen = v;
+                listen_given = true;
+            }),
+            "--bind" => val(a).map(|v| bind = Some(v)),
             "--admin" => val(a).map(|v| o.envoy.admin = v),
             "--runtime" => val(a).map(|v| {
                 o.envoy.runtime = if v.contains('.') {
@@ -365,6 +388,24 @@ pub fn run(args: &[String]) -> i32 {
         eprintln!("{USAGE}");
         return 2;
     }
+    // Without --listen a gateway gets one listener per port it listens on, bound to --bind
+    // (default 127.0.0.1); --listen keeps the one-listener form (logical port --listener-port).
+    match (listen_given, bind) {
+        (true, Some(_)) => {
+            eprintln!("meshroute bootstrap: --listen and --bind exclude each other (--listen: one listener; --bind: one per port)\n{USAGE}");
+            return 2;
+        }
+        (true, None) => {}
+        (false, bind) => {
+            let ip = bind.unwrap_or_else(|| "127.0.0.1".into());
+            o.envoy.listen = if ip.contains(':') {
+                format!("[{ip}]:8080")
+            } else {
+                format!("{ip}:8080")
+            };
+            o.envoy.bind = Some(ip);
+        }
+    }
     if !o.relative {
         o.wasm = absolute(&o.wasm);
     }
@@ -393,15 +434,16 @@ pub fn run(args: &[String]) -> i32 {
                 );
             } else if o.ecds_only {
                 println!(
-                    "wrote {} and {} (Envoy reloads them within a second)",
+                    "wrote {} and {} (Envoy reloads them within a second; the listeners are kept)",
                     cds.display(),
                     ecds.display()
                 );
             } else {
                 let boot = out.join(&o.envoy_file);
                 println!(
-                    "wrote {}, {} and {}",
+                    "wrote {}, {}, {} and {}",
                     boot.display(),
+                    cds_dir_for(&ecds_dir).join(LDS_FILE).display(),
                     cds.display(),
                     ecds.display()
                 );

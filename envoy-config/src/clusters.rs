@@ -148,7 +148,12 @@ fn envoy_clusters(table: &RouteTable) -> Vec<(&str, Option<&PoolLimits>, Vec<&st
 /// The EDS file of an Envoy cluster, in the CDS directory: its name made safe for a file name,
 /// and a hash of the exact name (Istio's names have `|`; two names could clean up alike).
 pub fn eds_file_name(cluster: &str) -> String {
-    let clean: String = cluster
+    safe_file_name("eds", cluster)
+}
+
+/// `PREFIX-<name made safe for a file name>-<hash of the exact name>.yaml`.
+pub(crate) fn safe_file_name(prefix: &str, name: &str) -> String {
+    let clean: String = name
         .chars()
         .take(80)
         .map(|c| {
@@ -160,8 +165,8 @@ pub fn eds_file_name(cluster: &str) -> String {
         })
         .collect();
     format!(
-        "eds-{clean}-{:08x}.yaml",
-        meshroute_core::lb::hash_key(cluster.as_bytes()) as u32
+        "{prefix}-{clean}-{:08x}.yaml",
+        meshroute_core::lb::hash_key(name.as_bytes()) as u32
     )
 }
 

@@ -31,11 +31,13 @@
 
 mod clusters;
 mod filter;
+mod listeners;
 pub mod model;
 mod native;
 
 pub use clusters::{current_endpoints, eds_file_name};
 pub use filter::filter_files;
+pub use listeners::sds_file_name;
 pub use native::native_bootstrap;
 
 use serde::Serialize;
@@ -46,8 +48,10 @@ use serde::Serialize;
 pub struct Options {
     /// The filter's `.wasm` file.
     pub wasm: String,
-    /// `IP:PORT` the listener binds.
+    /// `IP:PORT` of the one listener, when [`Options::bind`] is not set (and for sidecars).
     pub listen: String,
+    /// Gateways: one listener per port the proxy listens on, each bound to this IP.
+    pub bind: Option<String>,
     /// The logical listener port (the gateway Service's target port); default the bound port.
     pub listener_port: Option<u32>,
     /// `IP:PORT` of Envoy's admin interface.
@@ -71,6 +75,7 @@ impl Default for Options {
         Options {
             wasm: "meshroute_filter.wasm".into(),
             listen: "127.0.0.1:8080".into(),
+            bind: None,
             listener_port: None,
             admin: "127.0.0.1:15000".into(),
             runtime: "envoy.wasm.runtime.v8".into(),
@@ -92,6 +97,11 @@ pub struct Files {
     pub ecds: String,
     /// `CDS_DIR/clusters.yaml`.
     pub cds: String,
+    /// `CDS_DIR/listeners.yaml`: the listeners (LDS).
+    pub lds: String,
+    /// `CDS_DIR/<file name>`: one SDS file per certificate or CA bundle (private keys inside:
+    /// write them readable by Envoy's user only).
+    pub sds: Vec<(String, String)>,
     /// `CDS_DIR/<file name>`: one EDS file per cluster, in write order.
     pub eds: Vec<(String, String)>,
 }
@@ -100,6 +110,8 @@ pub struct Files {
 pub const ECDS_FILE: &str = "meshroute.yaml";
 /// The CDS file's name inside [`Options::cds_dir`].
 pub const CDS_FILE: &str = "clusters.yaml";
+/// The LDS file's name inside [`Options::cds_dir`].
+pub const LDS_FILE: &str = "listeners.yaml";
 
 /// `IP:PORT` (IPv6 bracketed) → host and port.
 pub fn split_addr(a: &str) -> Result<(String, u16), String> {

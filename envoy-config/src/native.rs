@@ -341,9 +341,7 @@ fn route(table: &RouteTable, r: &table::Route) -> Option<Route> {
         Action::DirectResponse { status, body } => {
             out.direct_response = Some(DirectResponseAction {
                 status: u32::from(*status),
-                body: body.as_ref().map(|b| DataSource {
-                    inline_string: b.clone(),
-                }),
+                body: body.as_deref().map(DataSource::inline),
             })
         }
         Action::Passthrough => {

@@ -27,11 +27,14 @@ pub struct Admin {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DynamicResources {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lds_config: Option<ConfigSource>,
     pub cds_config: ConfigSource,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StaticResources {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub listeners: Vec<Listener>,
     pub clusters: Vec<Cluster>,
 }

@@ -33,6 +33,18 @@ pub enum Any {
     CorsPolicy(CorsPolicy),
     #[serde(rename = "type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog")]
     FileAccessLog(FileAccessLog),
+    #[serde(rename = "type.googleapis.com/envoy.config.listener.v3.Listener")]
+    Listener(Box<Listener>),
+    #[serde(
+        rename = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"
+    )]
+    DownstreamTlsContext(Box<DownstreamTlsContext>),
+    #[serde(rename = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret")]
+    Secret(Box<Secret>),
+    #[serde(
+        rename = "type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector"
+    )]
+    TlsInspector(Empty),
     #[serde(rename = "type.googleapis.com/google.protobuf.StringValue")]
     StringValue(StringValue),
     #[serde(rename = "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions")]
@@ -171,10 +183,28 @@ pub struct LogFormat {
     pub text_format_source: DataSource,
 }
 
-/// `envoy.config.core.v3.DataSource` (inline).
+/// `envoy.config.core.v3.DataSource`: inline text or a file Envoy reads.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DataSource {
-    pub inline_string: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inline_string: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+}
+
+impl DataSource {
+    pub fn inline(text: &str) -> DataSource {
+        DataSource {
+            inline_string: Some(text.into()),
+            filename: None,
+        }
+    }
+    pub fn file(path: &str) -> DataSource {
+        DataSource {
+            inline_string: None,
+            filename: Some(path.into()),
+        }
+    }
 }
 
 /// `envoy.extensions.upstreams.http.v3.HttpProtocolOptions`.

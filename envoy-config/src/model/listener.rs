@@ -3,20 +3,51 @@
 use super::*;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Listener {
     pub name: String,
     pub address: Address,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub listener_filters: Vec<ListenerFilter>,
     pub filter_chains: Vec<FilterChain>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// `envoy.config.listener.v3.ListenerFilter` (`tls_inspector` reads the SNI).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListenerFilter {
+    pub name: String,
+    pub typed_config: Any,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FilterChain {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter_chain_match: Option<FilterChainMatch>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transport_socket: Option<TransportSocket>,
     pub filters: Vec<NetworkFilter>,
 }
 
+/// `envoy.config.listener.v3.FilterChainMatch`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FilterChainMatch {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub server_names: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transport_protocol: Option<&'static str>,
+}
+
+/// `envoy.config.core.v3.TransportSocket`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TransportSocket {
+    pub name: String,
+    pub typed_config: Any,
+}
+
 /// `envoy.config.listener.v3.Filter`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NetworkFilter {
     pub name: String,
     pub typed_config: Any,
@@ -64,11 +95,22 @@ impl Listener {
         Listener {
             name,
             address,
-            filter_chains: vec![FilterChain {
-                filters: vec![NetworkFilter {
-                    name: "envoy.filters.network.http_connection_manager".into(),
-                    typed_config: Any::HttpConnectionManager(Box::new(hcm)),
-                }],
+            listener_filters: Vec::new(),
+            filter_chains: vec![FilterChain::http(hcm)],
+        }
+    }
+}
+
+impl FilterChain {
+    /// A plaintext chain with the HTTP connection manager.
+    pub fn http(hcm: HttpConnectionManager) -> FilterChain {
+        FilterChain {
+            name: None,
+            filter_chain_match: None,
+            transport_socket: None,
+            filters: vec![NetworkFilter {
+                name: "envoy.filters.network.http_connection_manager".into(),
+                typed_config: Any::HttpConnectionManager(Box::new(hcm)),
             }],
         }
     }
@@ -95,9 +137,7 @@ impl AccessLog {
             typed_config: Any::FileAccessLog(FileAccessLog {
                 path,
                 log_format: LogFormat {
-                    text_format_source: DataSource {
-                        inline_string: format.into(),
-                    },
+                    text_format_source: DataSource::inline(format),
                 },
             }),
         }

@@ -11,12 +11,14 @@ mod cluster;
 mod extensions;
 mod listener;
 mod route;
+mod tls;
 
 pub use bootstrap::*;
 pub use cluster::*;
 pub use extensions::*;
 pub use listener::*;
 pub use route::*;
+pub use tls::*;
 
 use serde::Serialize;
 
