@@ -2,7 +2,7 @@
 //! files.
 //!
 //! ```text
-//! meshroute check [-f FILE|DIR|-]... [--output text|json] [--namespace NS]
+//! meshroute check [-f FILE|DIR|-]... [--output text|json] [--namespace NS] [PATH]...
 //! ```
 //! Directories are walked (recursively, sorted) for `*.yaml`, `*.yml` and `*.json`; `-` reads
 //! stdin. Plain inputs are analyzed together as one set of resources; a meshroute config file
@@ -23,27 +23,62 @@ use std::ffi::OsString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-const USAGE: &str = "\
-usage: meshroute check [-f FILE|DIR|-]... [--output text|json] [--namespace NS]
-                       [--mesh-config FILE]
+/// Validate Istio/Kubernetes YAML and analyze it like `istioctl analyze`
+///
+/// Validates Istio networking resources (Gateway, VirtualService, DestinationRule, ServiceEntry,
+/// WorkloadEntry) and the Kubernetes Services, Pods and Nodes they reference, and analyzes them
+/// together like `istioctl analyze` on files: when the input describes no Pod or Service in
+/// istio-system, Istio's default ingress gateway Pod and Service are assumed.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "exit status: 0 no errors, 1 errors found, 2 usage or I/O problem",
+    group(clap::ArgGroup::new("input").required(true).multiple(true).args(["filename", "paths"]))
+)]
+pub struct CheckArgs {
+    /// A file, a directory (walked for *.yaml, *.yml, *.json) or - for stdin; repeatable
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    filename: Vec<OsString>,
+    /// Read the same way as -f
+    #[arg(value_name = "PATH")]
+    paths: Vec<OsString>,
+    /// text: one line per finding, then a summary; json: an array
+    #[arg(short, long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
+    output: Format,
+    /// Namespace of resources that name none
+    #[arg(short, long, default_value = "default", value_name = "NS")]
+    namespace: String,
+    /// Istio MeshConfig YAML (ingressService, ingressControllerMode, rootNamespace,
+    /// defaultConfig.proxyMetadata)
+    #[arg(long = "mesh-config", alias = "meshConfigFile", value_name = "FILE")]
+    mesh_config: Option<PathBuf>,
+}
 
-Validates Istio networking resources (Gateway, VirtualService, DestinationRule, ServiceEntry,
-WorkloadEntry) and the Kubernetes Services, Pods and Nodes they reference, and analyzes them
-together like `istioctl analyze` on files: when the input describes no Pod or Service in
-istio-system, Istio's default ingress gateway Pod and Service are assumed.
+impl CheckArgs {
+    /// The parsed arguments with the inputs in the order they were given (`-f` values and bare
+    /// paths interleaved, which decides which of two same-named resources is the later one).
+    pub fn sources_in_order(self, matches: Option<&clap::ArgMatches>) -> Args {
+        let index = |id: &str| -> Vec<usize> {
+            matches
+                .and_then(|m| m.indices_of(id))
+                .map(|i| i.collect())
+                .unwrap_or_default()
+        };
+        let mut all: Vec<(usize, OsString)> = index("filename")
+            .into_iter()
+            .zip(self.filename)
+            .chain(index("paths").into_iter().zip(self.paths))
+            .collect();
+        all.sort_by_key(|(i, _)| *i);
+        Args {
+            sources: all.iter().map(|(_, a)| source(a)).collect(),
+            format: self.output,
+            namespace: self.namespace,
+            mesh_config: self.mesh_config,
+        }
+    }
+}
 
-options:
-  -f, --filename PATH   a file, a directory (walked for *.yaml, *.yml, *.json) or - for stdin;
-                        repeatable; bare arguments are read the same way
-  -o, --output FORMAT   text (default: one line per finding, then a summary) or json (an array)
-  -n, --namespace NS    namespace of resources that name none (default: default)
-      --mesh-config FILE  Istio MeshConfig YAML (ingressService, ingressControllerMode,
-                        rootNamespace, defaultConfig.proxyMetadata)
-  -h, --help            this help
-
-exit status: 0 no errors, 1 errors found, 2 usage or I/O problem";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
     Text,
     Json,
@@ -64,7 +99,7 @@ struct Input {
 }
 
 #[derive(Debug)]
-struct Args {
+pub struct Args {
     sources: Vec<Source>,
     format: Format,
     namespace: String,
@@ -75,7 +110,7 @@ struct Args {
 struct Fatal(String);
 
 /// Entry point: returns the exit status.
-pub fn run(args: &[OsString]) -> i32 {
+pub fn run(args: Args) -> i32 {
     match run_inner(args) {
         Ok(code) => code,
         Err(Fatal(msg)) => {
@@ -85,11 +120,7 @@ pub fn run(args: &[OsString]) -> i32 {
     }
 }
 
-fn run_inner(args: &[OsString]) -> Result<i32, Fatal> {
-    let Some(args) = parse_args(args)? else {
-        out::stdout(USAGE);
-        return Ok(0);
-    };
+fn run_inner(args: Args) -> Result<i32, Fatal> {
     let files = read_inputs(&args.sources)?;
     // As `istioctl analyze` reading files: Kubernetes' own namespaces (kube-system, …) are
     // skipped (Istio: pkg/config/analysis/local/istiod_analyze.go, `inject.IgnoredNamespaces`).
@@ -202,68 +233,6 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     } else {
         many
     }
-}
-
-/// `Ok(None)` means `--help`.
-fn parse_args(args: &[OsString]) -> Result<Option<Args>, Fatal> {
-    let mut out = Args {
-        sources: Vec::new(),
-        format: Format::Text,
-        namespace: "default".to_string(),
-        mesh_config: None,
-    };
-    let mut it = args.iter();
-    let mut only_paths = false;
-    while let Some(arg) = it.next() {
-        let s = arg.to_string_lossy();
-        if only_paths || s == "-" || !s.starts_with('-') {
-            out.sources.push(source(arg));
-            continue;
-        }
-        let (flag, inline) = match s.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(OsString::from(v))),
-            _ => (s.to_string(), None),
-        };
-        let mut value = |name: &str| -> Result<OsString, Fatal> {
-            match inline.clone().or_else(|| it.next().cloned()) {
-                Some(v) => Ok(v),
-                None => Err(Fatal(format!("{name} needs a value\n{USAGE}"))),
-            }
-        };
-        match flag.as_str() {
-            "--" => only_paths = true,
-            "-h" | "--help" => return Ok(None),
-            "-f" | "--filename" => {
-                let v = value(&flag)?;
-                out.sources.push(source(&v));
-            }
-            "-o" | "--output" => {
-                let v = value(&flag)?;
-                out.format = match v.to_string_lossy().as_ref() {
-                    "text" => Format::Text,
-                    "json" => Format::Json,
-                    other => {
-                        return Err(Fatal(format!(
-                            "unknown output format {other:?}: use text or json"
-                        )))
-                    }
-                };
-            }
-            "--mesh-config" | "--meshConfigFile" => {
-                out.mesh_config = Some(PathBuf::from(value(&flag)?));
-            }
-            "-n" | "--namespace" => {
-                out.namespace = value(&flag)?.to_string_lossy().into_owned();
-            }
-            other => return Err(Fatal(format!("unknown option {other:?}\n{USAGE}"))),
-        }
-    }
-    if out.sources.is_empty() {
-        return Err(Fatal(format!(
-            "no input: give -f FILE, -f DIR or -f - (stdin)\n{USAGE}"
-        )));
-    }
-    Ok(Some(out))
 }
 
 fn source(arg: &OsString) -> Source {

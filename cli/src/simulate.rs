@@ -2,7 +2,7 @@
 //! decision and its trace. Everything but argument handling is core's (`route::decide`,
 //! `views::decision_json_for`).
 
-use crate::common::{self, Arg, Args, Output, EXIT_USAGE};
+use crate::common::{self, Output, EXIT_USAGE};
 use meshroute_core::config::ProxyKind;
 use meshroute_core::lb::SplitMix64;
 use meshroute_core::route::{decide, LbState, Request};
@@ -10,24 +10,48 @@ use meshroute_core::table::RouteTable;
 use meshroute_core::views::{self, Tally};
 use std::net::IpAddr;
 
-pub const USAGE: &str = "\
-Usage: meshroute simulate -c CONFIG [--listener-port N] [-X METHOD] [-H 'name: value']...
-                          [--source-ip IP] [--requests N] [--seed S] [--output text|json] URL
-
-Routes a request the way the proxy described by CONFIG would, and prints the decision
-(virtual host, route, cluster, endpoint, rewrites, local reply) with its trace.
-
-  -c, --config FILE      meshroute config file (proxy + resources)
-      --listener-port N  the Envoy listener port the request arrives on (gateway: the
-                         Service targetPort, e.g. 8080); default: the config's listenerPort,
-                         else the listener serving the URL's port; sidecar: the URL's port
-  -X, --request METHOD   HTTP method (default GET)
-  -H, --header 'n: v'    request header, repeatable; 'Host: x' replaces the authority
-      --source-ip IP     downstream address (consistent hash on source IP)
-      --requests N       route N requests, carrying load-balancer state; print counts
-      --seed S           seed of the random draws (weights, faults, LB); default 1
-  -o, --output FMT       text (default) or json
-URL: http://host[:port]/path?query";
+/// Route a request through a config; show the decision and its trace
+///
+/// Routes a request the way the proxy described by CONFIG would, and prints the decision
+/// (virtual host, route, cluster, endpoint, rewrites, local reply) with its trace.
+#[derive(clap::Args, Debug)]
+pub struct SimulateArgs {
+    /// meshroute config file (proxy + resources)
+    #[arg(short, long, value_name = "FILE")]
+    config: String,
+    /// The Envoy listener port the request arrives on (gateway: the Service targetPort, e.g.
+    /// 8080); default: the config's listenerPort, else the listener serving the URL's port;
+    /// sidecar: the URL's port
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65535))]
+    listener_port: Option<u32>,
+    /// HTTP method (default GET)
+    #[arg(
+        short = 'X',
+        long = "request",
+        visible_alias = "method",
+        value_name = "METHOD"
+    )]
+    method: Option<String>,
+    /// Request header, repeatable; 'Host: x' replaces the authority
+    #[arg(short = 'H', long = "header", value_name = "'n: v'", value_parser = parse_header)]
+    headers: Vec<(String, String)>,
+    /// Downstream address (consistent hash on source IP)
+    #[arg(long, value_name = "IP")]
+    source_ip: Option<IpAddr>,
+    /// Route N requests, carrying load-balancer state; print counts
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    requests: u64,
+    /// Seed of the random draws (weights, faults, LB)
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    seed: u64,
+    /// text, or json (the decision and its trace as data)
+    #[arg(short, long, value_enum, default_value_t = Output::Text, value_name = "FMT")]
+    output: Output,
+    /// http://host[:port]/path?query
+    #[arg(value_parser = parse_url)]
+    url: Url,
+}
 
 /// The parts of a URL a request needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,76 +124,6 @@ pub fn parse_header(h: &str) -> Result<(String, String), String> {
     Ok((name, h[i + 1..].trim_start().to_string()))
 }
 
-#[derive(Debug, Default)]
-struct Opts {
-    config: Option<String>,
-    listener_port: Option<u32>,
-    method: Option<String>,
-    headers: Vec<(String, String)>,
-    source_ip: Option<IpAddr>,
-    requests: u64,
-    seed: u64,
-    output: Output,
-    url: Option<String>,
-}
-
-fn parse_args(args: &[String]) -> Result<Option<Opts>, String> {
-    let mut o = Opts {
-        requests: 1,
-        seed: 1,
-        ..Default::default()
-    };
-    let mut a = Args::new(args);
-    while let Some(arg) = a.next_arg() {
-        match arg {
-            Arg::Positional(p) => {
-                if o.url.replace(p).is_some() {
-                    return Err("only one URL may be given".into());
-                }
-            }
-            Arg::Flag(f, inline) => match f.as_str() {
-                "-h" | "--help" => return Ok(None),
-                "-c" | "--config" => o.config = Some(a.value(&f, inline)?),
-                "--listener-port" => {
-                    let v = a.value(&f, inline)?;
-                    o.listener_port = Some(
-                        v.parse()
-                            .ok()
-                            .filter(|p| (1..=65535).contains(p))
-                            .ok_or_else(|| format!("--listener-port must be 1-65535, got {v:?}"))?,
-                    );
-                }
-                "-X" | "--request" | "--method" => {
-                    o.method = Some(a.value(&f, inline)?.to_ascii_uppercase())
-                }
-                "-H" | "--header" => o.headers.push(parse_header(&a.value(&f, inline)?)?),
-                "--source-ip" => {
-                    let v = a.value(&f, inline)?;
-                    o.source_ip =
-                        Some(v.parse().map_err(|_| {
-                            format!("--source-ip must be an IP address, got {v:?}")
-                        })?);
-                }
-                "--requests" | "-n" => {
-                    let v = a.value(&f, inline)?;
-                    o.requests = v.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                        format!("--requests must be a positive number, got {v:?}")
-                    })?;
-                }
-                "--seed" => {
-                    let v = a.value(&f, inline)?;
-                    o.seed = v
-                        .parse()
-                        .map_err(|_| format!("--seed must be a number, got {v:?}"))?;
-                }
-                "-o" | "--output" => o.output = Output::parse(&a.value(&f, inline)?)?,
-                other => return Err(format!("unknown flag {other}")),
-            },
-        }
-    }
-    Ok(Some(o))
-}
-
 /// The listener port a request for `url` arrives on.
 fn listener_port(
     table: &RouteTable,
@@ -217,31 +171,14 @@ fn listener_port(
     }
 }
 
-pub fn run(args: &[String]) -> i32 {
-    let o = match parse_args(args) {
-        Ok(Some(o)) => o,
-        Ok(None) => {
-            crate::out::stdout(USAGE);
-            return 0;
-        }
-        Err(e) => return common::usage_error(&e, USAGE),
-    };
-    let Some(config) = &o.config else {
-        return common::usage_error("-c CONFIG is required", USAGE);
-    };
-    let Some(url) = &o.url else {
-        return common::usage_error("a URL is required", USAGE);
-    };
-    let url = match parse_url(url) {
-        Ok(u) => u,
-        Err(e) => return common::usage_error(&e, USAGE),
-    };
-    let loaded = match common::load_config(config) {
+pub fn run(o: SimulateArgs) -> i32 {
+    let url = &o.url;
+    let loaded = match common::load_config(&o.config) {
         Ok(l) => l,
         Err(code) => return code,
     };
     let table = &loaded.table;
-    let port = match listener_port(table, loaded.config.listener_port, o.listener_port, &url) {
+    let port = match listener_port(table, loaded.config.listener_port, o.listener_port, url) {
         Ok(p) => p,
         Err(e) => {
             crate::out::stderr(&format!("Error: {e}"));
@@ -258,7 +195,7 @@ pub fn run(args: &[String]) -> i32 {
             headers.push((k.as_bytes(), v.as_bytes()));
         }
     }
-    let method = o.method.clone().unwrap_or_else(|| "GET".into());
+    let method = o.method.as_deref().unwrap_or("GET").to_ascii_uppercase();
     let req = Request {
         listener_port: port,
         authority: authority.as_bytes(),
