@@ -9,18 +9,16 @@
 //! (`proxy:` + `resources:`) is checked on its own resources. Exit code 0 when nothing is an
 //! error, 1 when something is, 2 for usage and I/O problems (missing file, non-UTF-8 input).
 
+use crate::inputs::{config_shape, read_file, read_inputs, source, utf8, Fatal, Input, Source};
 use crate::out;
 use meshroute_core::analyze::defaults::add_default_resources;
 use meshroute_core::analyze::AnalyzeOptions;
 use meshroute_core::check::check_resources;
 use meshroute_core::config::parse_config;
 use meshroute_core::diag::{self, Diagnostic, Severity};
-use meshroute_core::node::Value;
 use meshroute_core::resources::{LoadOptions, Resources};
-use meshroute_core::yaml::{parse_documents, Limits};
 use std::collections::HashSet;
 use std::ffi::OsString;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Validate Istio/Kubernetes YAML and analyze it like `istioctl analyze`
@@ -85,29 +83,12 @@ enum Format {
 }
 
 #[derive(Debug)]
-enum Source {
-    Stdin,
-    Path(PathBuf),
-}
-
-/// One input file, read as UTF-8.
-struct Input {
-    name: String,
-    /// For de-duplicating files named twice (directly and through a config's `include:`).
-    canonical: Option<PathBuf>,
-    text: String,
-}
-
-#[derive(Debug)]
 pub struct Args {
     sources: Vec<Source>,
     format: Format,
     namespace: String,
     mesh_config: Option<PathBuf>,
 }
-
-/// A usage or I/O problem: one line, exit status 2.
-struct Fatal(String);
 
 /// Entry point: returns the exit status.
 pub fn run(args: Args) -> i32 {
@@ -233,143 +214,4 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     } else {
         many
     }
-}
-
-fn source(arg: &OsString) -> Source {
-    if arg == "-" {
-        Source::Stdin
-    } else {
-        Source::Path(PathBuf::from(arg))
-    }
-}
-
-/// Reads every input as UTF-8 text, expanding directories.
-fn read_inputs(sources: &[Source]) -> Result<Vec<Input>, Fatal> {
-    let mut files = Vec::new();
-    let mut stdin_read = false;
-    for s in sources {
-        match s {
-            Source::Stdin => {
-                if stdin_read {
-                    continue;
-                }
-                stdin_read = true;
-                let mut bytes = Vec::new();
-                std::io::stdin()
-                    .lock()
-                    .read_to_end(&mut bytes)
-                    .map_err(|e| Fatal(format!("<stdin>: {e}")))?;
-                files.push(Input {
-                    name: "<stdin>".to_string(),
-                    canonical: None,
-                    text: utf8("<stdin>", bytes)?,
-                });
-            }
-            Source::Path(p) => {
-                let meta =
-                    std::fs::metadata(p).map_err(|e| Fatal(format!("{}: {e}", p.display())))?;
-                if meta.is_dir() {
-                    let mut found = Vec::new();
-                    walk(p, &mut found, 0)?;
-                    if found.is_empty() {
-                        return Err(Fatal(format!(
-                            "{}: no *.yaml, *.yml or *.json files in this directory",
-                            p.display()
-                        )));
-                    }
-                    for f in found {
-                        files.push(read_file(&f)?);
-                    }
-                } else {
-                    files.push(read_file(p)?);
-                }
-            }
-        }
-    }
-    // A file named twice (directly and inside a named directory) is read once.
-    let mut seen = HashSet::new();
-    files.retain(|f| f.canonical.as_ref().is_none_or(|c| seen.insert(c.clone())));
-    Ok(files)
-}
-
-fn read_file(p: &Path) -> Result<Input, Fatal> {
-    let name = p.display().to_string();
-    let bytes = std::fs::read(p).map_err(|e| Fatal(format!("{name}: {e}")))?;
-    let text = utf8(&name, bytes)?;
-    Ok(Input {
-        name,
-        canonical: std::fs::canonicalize(p).ok(),
-        text,
-    })
-}
-
-fn utf8(name: &str, bytes: Vec<u8>) -> Result<String, Fatal> {
-    String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        let upto = &e.as_bytes()[..at];
-        let line = upto.iter().filter(|b| **b == b'\n').count() + 1;
-        Fatal(format!(
-            "{name}: not valid UTF-8 (line {line}, byte offset {at}); save the file as UTF-8"
-        ))
-    })
-}
-
-/// Collects `*.yaml`, `*.yml` and `*.json` below `dir`, sorted by path. Symbolic links to
-/// directories are not followed (no loops).
-fn walk(dir: &Path, found: &mut Vec<PathBuf>, depth: usize) -> Result<(), Fatal> {
-    if depth > 64 {
-        return Ok(());
-    }
-    let rd = std::fs::read_dir(dir).map_err(|e| Fatal(format!("{}: {e}", dir.display())))?;
-    let mut entries: Vec<_> = rd
-        .filter_map(Result::ok)
-        .map(|e| (e.path(), e.file_type().ok()))
-        .collect();
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    for (path, ft) in entries {
-        let Some(ft) = ft else { continue };
-        if ft.is_dir() {
-            walk(&path, found, depth + 1)?;
-            continue;
-        }
-        let is_file = ft.is_file() || (ft.is_symlink() && path.is_file());
-        let wanted = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"));
-        if is_file && wanted {
-            found.push(path);
-        }
-    }
-    Ok(())
-}
-
-/// What a meshroute config file carries.
-struct ConfigShape {
-    has_resources: bool,
-    includes: Vec<String>,
-}
-
-/// A meshroute config file is a mapping with `resources:` or `include:` and no `kind:`.
-fn config_shape(text: &str) -> Option<ConfigShape> {
-    let root = parse_documents(text, &Limits::default())
-        .into_iter()
-        .find_map(|d| d.node)?;
-    let has_resources = root.get("resources").is_some();
-    let include = root.get("include");
-    if root.get("kind").is_some() || (!has_resources && include.is_none()) {
-        return None;
-    }
-    let includes = match include.map(|n| &n.value) {
-        Some(Value::Str(s)) => vec![s.clone()],
-        Some(Value::Seq(items)) => items
-            .iter()
-            .filter_map(|n| n.as_str().map(String::from))
-            .collect(),
-        _ => Vec::new(),
-    };
-    Some(ConfigShape {
-        has_resources,
-        includes,
-    })
 }

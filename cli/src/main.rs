@@ -16,9 +16,11 @@
 mod bootstrap;
 mod check;
 mod common;
+mod inputs;
 mod out;
 mod proxy_config;
 mod simulate;
+mod test;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
@@ -43,6 +45,7 @@ enum Command {
     #[command(name = "proxy-config", visible_alias = "pc")]
     ProxyConfig(proxy_config::ProxyConfigArgs),
     Bootstrap(bootstrap::BootstrapArgs),
+    Test(test::TestArgs),
     /// Print a shell completion script (bash, zsh or fish) to stdout
     Completions {
         shell: clap_complete::Shell,
@@ -61,6 +64,7 @@ fn main() {
         Command::Simulate(args) => simulate::run(args),
         Command::ProxyConfig(args) => proxy_config::run(args),
         Command::Bootstrap(args) => bootstrap::run(args),
+        Command::Test(args) => test::run(args),
         Command::Completions { shell } => {
             let mut text = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "meshroute", &mut text);
