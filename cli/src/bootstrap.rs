@@ -300,112 +300,110 @@ fn default_wasm() -> PathBuf {
 /// Default location of the built filter, relative to the repository root.
 pub const DEFAULT_WASM: &str = "target/wasm32-wasip1/wasm-release/meshroute_filter.wasm";
 
-const USAGE: &str = "usage: meshroute bootstrap -c CONFIG -o DIR [--wasm PATH] [--bind IP | --listen IP:PORT] [--listener-port N] [--admin IP:PORT] [--runtime v8] [--failure-policy FAIL_RELOAD|FAIL_CLOSED] [--access-log FILE] [--ecds-only] [--ecds-dir DIR] [--envoy-file NAME] [--relative] [--native]";
+/// Write an Envoy bootstrap that loads the meshroute filter
+///
+/// Writes DIR/envoy.yaml (the bootstrap), DIR/ecds/meshroute.yaml (the filter with the config
+/// inline) and DIR/cds/ (clusters and endpoints). Re-running it (or `--ecds-only`) updates a
+/// running Envoy in place.
+#[derive(clap::Args, Debug)]
+pub struct BootstrapArgs {
+    /// meshroute config file (proxy + resources)
+    #[arg(short, long, value_name = "CONFIG")]
+    config: PathBuf,
+    /// Output directory
+    #[arg(short, long, value_name = "DIR")]
+    out: PathBuf,
+    /// The built filter (default: $MESHROUTE_WASM, else the build next to this binary, else
+    /// target/wasm32-wasip1/wasm-release/meshroute_filter.wasm)
+    #[arg(long, value_name = "PATH")]
+    wasm: Option<PathBuf>,
+    /// One listener at this address (logical port --listener-port), instead of one per port
+    #[arg(long, value_name = "IP:PORT", conflicts_with = "bind")]
+    listen: Option<String>,
+    /// Gateways: one listener per port the proxy listens on, bound to this IP (default 127.0.0.1)
+    #[arg(long, value_name = "IP")]
+    bind: Option<String>,
+    /// The logical listener port the filter routes by
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65535))]
+    listener_port: Option<u32>,
+    /// Admin address (default 127.0.0.1:15000)
+    #[arg(long, value_name = "IP:PORT")]
+    admin: Option<String>,
+    /// Wasm runtime: v8 (default) or another envoy.wasm.runtime.* name
+    #[arg(long, value_name = "RUNTIME")]
+    runtime: Option<String>,
+    /// What Envoy does when the filter fails: FAIL_RELOAD (default) or FAIL_CLOSED
+    #[arg(long, value_name = "POLICY")]
+    failure_policy: Option<String>,
+    /// Access log file
+    #[arg(long, value_name = "FILE")]
+    access_log: Option<PathBuf>,
+    /// Write only the ECDS, CDS and EDS files (reload a running Envoy)
+    #[arg(long, visible_alias = "reload")]
+    ecds_only: bool,
+    /// Where the ECDS file goes (default DIR/ecds)
+    #[arg(long, value_name = "DIR")]
+    ecds_dir: Option<PathBuf>,
+    /// Bootstrap file name inside DIR (.json for JSON)
+    #[arg(long, value_name = "NAME", default_value = "envoy.yaml")]
+    envoy_file: String,
+    /// Keep paths as given (relative to where Envoy is started) instead of making them absolute
+    #[arg(long)]
+    relative: bool,
+    /// Write the equivalent native Envoy configuration instead (no wasm filter)
+    #[arg(long)]
+    native: bool,
+}
 
-pub fn run(args: &[String]) -> i32 {
-    let mut o = Options {
-        config: PathBuf::new(),
-        out: PathBuf::new(),
-        wasm: default_wasm(),
-        envoy: meshroute_envoy_config::Options::default(),
-        access_log: None,
-        ecds_only: false,
-        ecds_dir: None,
-        envoy_file: "envoy.yaml".into(),
-        relative: false,
-        native: false,
-    };
-    let mut listen_given = false;
-    let mut bind: Option<String> = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut val = |name: &str| -> Result<String, i32> {
-            it.next().cloned().ok_or_else(|| {
-                eprintln!("meshroute bootstrap: {name} needs a value\n{USAGE}");
-                2
-            })
-        };
-        let r = match a.as_str() {
-            "-c" | "--config" => val(a).map(|v| o.config = v.into()),
-            "-o" | "--out" => val(a).map(|v| o.out = v.into()),
-            "--wasm" => val(a).map(|v| o.wasm = v.into()),
-            "--listen" => val(a).map(|v| {
-                o.envoy.listen = v;
-                listen_given = true;
-            }),
-            "--bind" => val(a).map(|v| bind = Some(v)),
-            "--admin" => val(a).map(|v| o.envoy.admin = v),
-            "--runtime" => val(a).map(|v| {
-                o.envoy.runtime = if v.contains('.') {
-                    v
+impl BootstrapArgs {
+    /// The [`Options`] [`write`] takes; what is not given keeps envoy-config's defaults.
+    fn options(self) -> Options {
+        let mut envoy = meshroute_envoy_config::Options::default();
+        // Without --listen a gateway gets one listener per port it listens on, bound to --bind
+        // (default 127.0.0.1); --listen keeps the one-listener form.
+        match self.listen {
+            Some(v) => envoy.listen = v,
+            None => {
+                let ip = self.bind.unwrap_or_else(|| "127.0.0.1".into());
+                envoy.listen = if ip.contains(':') {
+                    format!("[{ip}]:8080")
                 } else {
-                    format!("envoy.wasm.runtime.{v}")
-                }
-            }),
-            "--failure-policy" => val(a).map(|v| o.envoy.failure_policy = v),
-            "--access-log" => val(a).map(|v| o.access_log = Some(v.into())),
-            "--ecds-dir" => val(a).map(|v| o.ecds_dir = Some(v.into())),
-            "--envoy-file" => val(a).map(|v| o.envoy_file = v),
-            "--native" => {
-                o.native = true;
-                Ok(())
+                    format!("{ip}:8080")
+                };
+                envoy.bind = Some(ip);
             }
-            "--relative" => {
-                o.relative = true;
-                Ok(())
-            }
-            "--ecds-only" | "--reload" => {
-                o.ecds_only = true;
-                Ok(())
-            }
-            "--listener-port" => match val(a) {
-                Ok(v) => match v.parse::<u32>() {
-                    Ok(p) if (1..=65535).contains(&p) => {
-                        o.envoy.listener_port = Some(p);
-                        Ok(())
-                    }
-                    _ => {
-                        eprintln!("meshroute bootstrap: --listener-port must be 1-65535");
-                        Err(2)
-                    }
-                },
-                Err(c) => Err(c),
-            },
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return 0;
-            }
-            other => {
-                eprintln!("meshroute bootstrap: unknown argument {other:?}\n{USAGE}");
-                Err(2)
-            }
-        };
-        if let Err(code) = r {
-            return code;
         }
-    }
-    if o.config.as_os_str().is_empty() || o.out.as_os_str().is_empty() {
-        eprintln!("{USAGE}");
-        return 2;
-    }
-    // Without --listen a gateway gets one listener per port it listens on, bound to --bind
-    // (default 127.0.0.1); --listen keeps the one-listener form (logical port --listener-port).
-    match (listen_given, bind) {
-        (true, Some(_)) => {
-            eprintln!("meshroute bootstrap: --listen and --bind exclude each other (--listen: one listener; --bind: one per port)\n{USAGE}");
-            return 2;
+        if let Some(v) = self.admin {
+            envoy.admin = v;
         }
-        (true, None) => {}
-        (false, bind) => {
-            let ip = bind.unwrap_or_else(|| "127.0.0.1".into());
-            o.envoy.listen = if ip.contains(':') {
-                format!("[{ip}]:8080")
+        if let Some(v) = self.runtime {
+            envoy.runtime = if v.contains('.') {
+                v
             } else {
-                format!("{ip}:8080")
+                format!("envoy.wasm.runtime.{v}")
             };
-            o.envoy.bind = Some(ip);
+        }
+        if let Some(v) = self.failure_policy {
+            envoy.failure_policy = v;
+        }
+        envoy.listener_port = self.listener_port;
+        Options {
+            config: self.config,
+            out: self.out,
+            wasm: self.wasm.unwrap_or_else(default_wasm),
+            envoy,
+            access_log: self.access_log,
+            ecds_only: self.ecds_only,
+            ecds_dir: self.ecds_dir,
+            envoy_file: self.envoy_file,
+            relative: self.relative,
+            native: self.native,
         }
     }
+}
+
+pub fn run(args: BootstrapArgs) -> i32 {
+    let mut o = args.options();
     if !o.relative {
         o.wasm = absolute(&o.wasm);
     }

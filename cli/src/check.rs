@@ -2,80 +2,96 @@
 //! files.
 //!
 //! ```text
-//! meshroute check [-f FILE|DIR|-]... [--output text|json] [--namespace NS]
+//! meshroute check [-f FILE|DIR|-]... [--output text|json] [--namespace NS] [PATH]...
 //! ```
 //! Directories are walked (recursively, sorted) for `*.yaml`, `*.yml` and `*.json`; `-` reads
 //! stdin. Plain inputs are analyzed together as one set of resources; a meshroute config file
 //! (`proxy:` + `resources:`) is checked on its own resources. Exit code 0 when nothing is an
 //! error, 1 when something is, 2 for usage and I/O problems (missing file, non-UTF-8 input).
 
+use crate::inputs::{config_shape, read_file, read_inputs, source, utf8, Fatal, Input, Source};
 use crate::out;
 use meshroute_core::analyze::defaults::add_default_resources;
 use meshroute_core::analyze::AnalyzeOptions;
 use meshroute_core::check::check_resources;
 use meshroute_core::config::parse_config;
 use meshroute_core::diag::{self, Diagnostic, Severity};
-use meshroute_core::node::Value;
 use meshroute_core::resources::{LoadOptions, Resources};
-use meshroute_core::yaml::{parse_documents, Limits};
 use std::collections::HashSet;
 use std::ffi::OsString;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-const USAGE: &str = "\
-usage: meshroute check [-f FILE|DIR|-]... [--output text|json] [--namespace NS]
-                       [--mesh-config FILE]
+/// Validate Istio/Kubernetes YAML and analyze it like `istioctl analyze`
+///
+/// Validates Istio networking resources (Gateway, VirtualService, DestinationRule, ServiceEntry,
+/// WorkloadEntry) and the Kubernetes Services, Pods and Nodes they reference, and analyzes them
+/// together like `istioctl analyze` on files: when the input describes no Pod or Service in
+/// istio-system, Istio's default ingress gateway Pod and Service are assumed.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "exit status: 0 no errors, 1 errors found, 2 usage or I/O problem",
+    group(clap::ArgGroup::new("input").required(true).multiple(true).args(["filename", "paths"]))
+)]
+pub struct CheckArgs {
+    /// A file, a directory (walked for *.yaml, *.yml, *.json) or - for stdin; repeatable
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    filename: Vec<OsString>,
+    /// Read the same way as -f
+    #[arg(value_name = "PATH")]
+    paths: Vec<OsString>,
+    /// text: one line per finding, then a summary; json: an array
+    #[arg(short, long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
+    output: Format,
+    /// Namespace of resources that name none
+    #[arg(short, long, default_value = "default", value_name = "NS")]
+    namespace: String,
+    /// Istio MeshConfig YAML (ingressService, ingressControllerMode, rootNamespace,
+    /// defaultConfig.proxyMetadata)
+    #[arg(long = "mesh-config", alias = "meshConfigFile", value_name = "FILE")]
+    mesh_config: Option<PathBuf>,
+}
 
-Validates Istio networking resources (Gateway, VirtualService, DestinationRule, ServiceEntry,
-WorkloadEntry) and the Kubernetes Services, Pods and Nodes they reference, and analyzes them
-together like `istioctl analyze` on files: when the input describes no Pod or Service in
-istio-system, Istio's default ingress gateway Pod and Service are assumed.
+impl CheckArgs {
+    /// The parsed arguments with the inputs in the order they were given (`-f` values and bare
+    /// paths interleaved, which decides which of two same-named resources is the later one).
+    pub fn sources_in_order(self, matches: Option<&clap::ArgMatches>) -> Args {
+        let index = |id: &str| -> Vec<usize> {
+            matches
+                .and_then(|m| m.indices_of(id))
+                .map(|i| i.collect())
+                .unwrap_or_default()
+        };
+        let mut all: Vec<(usize, OsString)> = index("filename")
+            .into_iter()
+            .zip(self.filename)
+            .chain(index("paths").into_iter().zip(self.paths))
+            .collect();
+        all.sort_by_key(|(i, _)| *i);
+        Args {
+            sources: all.iter().map(|(_, a)| source(a)).collect(),
+            format: self.output,
+            namespace: self.namespace,
+            mesh_config: self.mesh_config,
+        }
+    }
+}
 
-options:
-  -f, --filename PATH   a file, a directory (walked for *.yaml, *.yml, *.json) or - for stdin;
-                        repeatable; bare arguments are read the same way
-  -o, --output FORMAT   text (default: one line per finding, then a summary) or json (an array)
-  -n, --namespace NS    namespace of resources that name none (default: default)
-      --mesh-config FILE  Istio MeshConfig YAML (ingressService, ingressControllerMode,
-                        rootNamespace, defaultConfig.proxyMetadata)
-  -h, --help            this help
-
-exit status: 0 no errors, 1 errors found, 2 usage or I/O problem";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
     Text,
     Json,
 }
 
 #[derive(Debug)]
-enum Source {
-    Stdin,
-    Path(PathBuf),
-}
-
-/// One input file, read as UTF-8.
-struct Input {
-    name: String,
-    /// For de-duplicating files named twice (directly and through a config's `include:`).
-    canonical: Option<PathBuf>,
-    text: String,
-}
-
-#[derive(Debug)]
-struct Args {
+pub struct Args {
     sources: Vec<Source>,
     format: Format,
     namespace: String,
     mesh_config: Option<PathBuf>,
 }
 
-/// A usage or I/O problem: one line, exit status 2.
-struct Fatal(String);
-
 /// Entry point: returns the exit status.
-pub fn run(args: &[OsString]) -> i32 {
+pub fn run(args: Args) -> i32 {
     match run_inner(args) {
         Ok(code) => code,
         Err(Fatal(msg)) => {
@@ -85,11 +101,7 @@ pub fn run(args: &[OsString]) -> i32 {
     }
 }
 
-fn run_inner(args: &[OsString]) -> Result<i32, Fatal> {
-    let Some(args) = parse_args(args)? else {
-        out::stdout(USAGE);
-        return Ok(0);
-    };
+fn run_inner(args: Args) -> Result<i32, Fatal> {
     let files = read_inputs(&args.sources)?;
     // As `istioctl analyze` reading files: Kubernetes' own namespaces (kube-system, …) are
     // skipped (Istio: pkg/config/analysis/local/istiod_analyze.go, `inject.IgnoredNamespaces`).
@@ -202,205 +214,4 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     } else {
         many
     }
-}
-
-/// `Ok(None)` means `--help`.
-fn parse_args(args: &[OsString]) -> Result<Option<Args>, Fatal> {
-    let mut out = Args {
-        sources: Vec::new(),
-        format: Format::Text,
-        namespace: "default".to_string(),
-        mesh_config: None,
-    };
-    let mut it = args.iter();
-    let mut only_paths = false;
-    while let Some(arg) = it.next() {
-        let s = arg.to_string_lossy();
-        if only_paths || s == "-" || !s.starts_with('-') {
-            out.sources.push(source(arg));
-            continue;
-        }
-        let (flag, inline) = match s.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(OsString::from(v))),
-            _ => (s.to_string(), None),
-        };
-        let mut value = |name: &str| -> Result<OsString, Fatal> {
-            match inline.clone().or_else(|| it.next().cloned()) {
-                Some(v) => Ok(v),
-                None => Err(Fatal(format!("{name} needs a value\n{USAGE}"))),
-            }
-        };
-        match flag.as_str() {
-            "--" => only_paths = true,
-            "-h" | "--help" => return Ok(None),
-            "-f" | "--filename" => {
-                let v = value(&flag)?;
-                out.sources.push(source(&v));
-            }
-            "-o" | "--output" => {
-                let v = value(&flag)?;
-                out.format = match v.to_string_lossy().as_ref() {
-                    "text" => Format::Text,
-                    "json" => Format::Json,
-                    other => {
-                        return Err(Fatal(format!(
-                            "unknown output format {other:?}: use text or json"
-                        )))
-                    }
-                };
-            }
-            "--mesh-config" | "--meshConfigFile" => {
-                out.mesh_config = Some(PathBuf::from(value(&flag)?));
-            }
-            "-n" | "--namespace" => {
-                out.namespace = value(&flag)?.to_string_lossy().into_owned();
-            }
-            other => return Err(Fatal(format!("unknown option {other:?}\n{USAGE}"))),
-        }
-    }
-    if out.sources.is_empty() {
-        return Err(Fatal(format!(
-            "no input: give -f FILE, -f DIR or -f - (stdin)\n{USAGE}"
-        )));
-    }
-    Ok(Some(out))
-}
-
-fn source(arg: &OsString) -> Source {
-    if arg == "-" {
-        Source::Stdin
-    } else {
-        Source::Path(PathBuf::from(arg))
-    }
-}
-
-/// Reads every input as UTF-8 text, expanding directories.
-fn read_inputs(sources: &[Source]) -> Result<Vec<Input>, Fatal> {
-    let mut files = Vec::new();
-    let mut stdin_read = false;
-    for s in sources {
-        match s {
-            Source::Stdin => {
-                if stdin_read {
-                    continue;
-                }
-                stdin_read = true;
-                let mut bytes = Vec::new();
-                std::io::stdin()
-                    .lock()
-                    .read_to_end(&mut bytes)
-                    .map_err(|e| Fatal(format!("<stdin>: {e}")))?;
-                files.push(Input {
-                    name: "<stdin>".to_string(),
-                    canonical: None,
-                    text: utf8("<stdin>", bytes)?,
-                });
-            }
-            Source::Path(p) => {
-                let meta =
-                    std::fs::metadata(p).map_err(|e| Fatal(format!("{}: {e}", p.display())))?;
-                if meta.is_dir() {
-                    let mut found = Vec::new();
-                    walk(p, &mut found, 0)?;
-                    if found.is_empty() {
-                        return Err(Fatal(format!(
-                            "{}: no *.yaml, *.yml or *.json files in this directory",
-                            p.display()
-                        )));
-                    }
-                    for f in found {
-                        files.push(read_file(&f)?);
-                    }
-                } else {
-                    files.push(read_file(p)?);
-                }
-            }
-        }
-    }
-    // A file named twice (directly and inside a named directory) is read once.
-    let mut seen = HashSet::new();
-    files.retain(|f| f.canonical.as_ref().is_none_or(|c| seen.insert(c.clone())));
-    Ok(files)
-}
-
-fn read_file(p: &Path) -> Result<Input, Fatal> {
-    let name = p.display().to_string();
-    let bytes = std::fs::read(p).map_err(|e| Fatal(format!("{name}: {e}")))?;
-    let text = utf8(&name, bytes)?;
-    Ok(Input {
-        name,
-        canonical: std::fs::canonicalize(p).ok(),
-        text,
-    })
-}
-
-fn utf8(name: &str, bytes: Vec<u8>) -> Result<String, Fatal> {
-    String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        let upto = &e.as_bytes()[..at];
-        let line = upto.iter().filter(|b| **b == b'\n').count() + 1;
-        Fatal(format!(
-            "{name}: not valid UTF-8 (line {line}, byte offset {at}); save the file as UTF-8"
-        ))
-    })
-}
-
-/// Collects `*.yaml`, `*.yml` and `*.json` below `dir`, sorted by path. Symbolic links to
-/// directories are not followed (no loops).
-fn walk(dir: &Path, found: &mut Vec<PathBuf>, depth: usize) -> Result<(), Fatal> {
-    if depth > 64 {
-        return Ok(());
-    }
-    let rd = std::fs::read_dir(dir).map_err(|e| Fatal(format!("{}: {e}", dir.display())))?;
-    let mut entries: Vec<_> = rd
-        .filter_map(Result::ok)
-        .map(|e| (e.path(), e.file_type().ok()))
-        .collect();
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    for (path, ft) in entries {
-        let Some(ft) = ft else { continue };
-        if ft.is_dir() {
-            walk(&path, found, depth + 1)?;
-            continue;
-        }
-        let is_file = ft.is_file() || (ft.is_symlink() && path.is_file());
-        let wanted = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"));
-        if is_file && wanted {
-            found.push(path);
-        }
-    }
-    Ok(())
-}
-
-/// What a meshroute config file carries.
-struct ConfigShape {
-    has_resources: bool,
-    includes: Vec<String>,
-}
-
-/// A meshroute config file is a mapping with `resources:` or `include:` and no `kind:`.
-fn config_shape(text: &str) -> Option<ConfigShape> {
-    let root = parse_documents(text, &Limits::default())
-        .into_iter()
-        .find_map(|d| d.node)?;
-    let has_resources = root.get("resources").is_some();
-    let include = root.get("include");
-    if root.get("kind").is_some() || (!has_resources && include.is_none()) {
-        return None;
-    }
-    let includes = match include.map(|n| &n.value) {
-        Some(Value::Str(s)) => vec![s.clone()],
-        Some(Value::Seq(items)) => items
-            .iter()
-            .filter_map(|n| n.as_str().map(String::from))
-            .collect(),
-        _ => Vec::new(),
-    };
-    Some(ConfigShape {
-        has_resources,
-        includes,
-    })
 }

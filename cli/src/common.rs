@@ -1,5 +1,5 @@
-//! Helpers shared by the subcommands: argument scanning, loading a meshroute config file into a
-//! compiled table, printing diagnostics the way `istioctl analyze` does.
+//! Helpers shared by the subcommands: loading a meshroute config file into a compiled table,
+//! printing diagnostics the way `istioctl analyze` does.
 
 use crate::out;
 use meshroute_core::analyze::AnalyzeOptions;
@@ -14,91 +14,18 @@ use meshroute_core::yaml::{parse_documents, Limits};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Exit code for a usage error (bad flag, missing argument).
+/// Exit code for a usage error (bad flag, missing argument; clap exits with it too).
 pub const EXIT_USAGE: i32 = 2;
 /// Exit code for a configuration with errors.
 pub const EXIT_CONFIG: i32 = 1;
 
-/// `--output text|json`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// `--output text|json` of simulate and proxy-config (`short` is istioctl's name for text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Output {
     #[default]
+    #[value(alias = "short")]
     Text,
     Json,
-}
-
-impl Output {
-    pub fn parse(s: &str) -> Result<Output, String> {
-        match s {
-            "text" | "short" => Ok(Output::Text),
-            "json" => Ok(Output::Json),
-            other => Err(format!("--output must be text or json, got {other:?}")),
-        }
-    }
-}
-
-/// A tiny argument scanner: `--flag value`, `--flag=value`, `-f value`, `-fvalue`, positionals.
-/// Hand-written to keep the CLI free of dependencies the wasm crates would not share.
-pub struct Args {
-    items: Vec<String>,
-    pos: usize,
-    /// Set after `--`: everything left is positional.
-    rest_positional: bool,
-}
-
-/// One scanned item.
-pub enum Arg {
-    /// A flag (`-X` or `--name`) and, when written as `--name=value` or `-Xvalue`, its value.
-    Flag(String, Option<String>),
-    Positional(String),
-}
-
-impl Args {
-    pub fn new(args: &[String]) -> Args {
-        Args {
-            items: args.to_vec(),
-            pos: 0,
-            rest_positional: false,
-        }
-    }
-
-    /// The next item, or `None` at the end.
-    pub fn next_arg(&mut self) -> Option<Arg> {
-        let a = self.items.get(self.pos)?.clone();
-        self.pos += 1;
-        if self.rest_positional || a == "-" || !a.starts_with('-') {
-            return Some(Arg::Positional(a));
-        }
-        if a == "--" {
-            self.rest_positional = true;
-            return self.next_arg();
-        }
-        if let Some(long) = a.strip_prefix("--") {
-            return Some(match long.split_once('=') {
-                Some((k, v)) => Arg::Flag(format!("--{k}"), Some(v.to_string())),
-                None => Arg::Flag(a.clone(), None),
-            });
-        }
-        if let Some((i, _)) = a.char_indices().nth(2) {
-            let (f, v) = a.split_at(i);
-            return Some(Arg::Flag(f.to_string(), Some(v.to_string())));
-        }
-        Some(Arg::Flag(a, None))
-    }
-
-    /// The value of a flag: inline (`--x=v`) or the next item.
-    pub fn value(&mut self, flag: &str, inline: Option<String>) -> Result<String, String> {
-        if let Some(v) = inline {
-            return Ok(v);
-        }
-        match self.items.get(self.pos) {
-            Some(v) => {
-                self.pos += 1;
-                Ok(v.clone())
-            }
-            None => Err(format!("{flag} needs a value")),
-        }
-    }
 }
 
 /// Writes text to stdout as is; a closed pipe (`meshroute … | head`) is not an error.
@@ -106,12 +33,6 @@ pub fn write_stdout(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
-}
-
-/// Prints a usage error and returns [`EXIT_USAGE`].
-pub fn usage_error(msg: &str, usage: &str) -> i32 {
-    out::stderr(&format!("Error: {msg}\n\n{usage}"));
-    EXIT_USAGE
 }
 
 /// Prints diagnostics to stderr, istioctl-analyze style, one a line.
@@ -246,39 +167,5 @@ pub fn resolver(base: &Path) -> impl Fn(&str) -> Result<Vec<(String, Vec<u8>)>, 
             out.push((path.display().to_string(), bytes));
         }
         Ok(out)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn scan(v: &[&str]) -> Vec<String> {
-        let items: Vec<String> = v.iter().map(|s| s.to_string()).collect();
-        let mut a = Args::new(&items);
-        let mut out = Vec::new();
-        while let Some(x) = a.next_arg() {
-            match x {
-                Arg::Flag(f, inline) => {
-                    let v = a.value(&f, inline).unwrap_or_default();
-                    out.push(format!("{f}={v}"));
-                }
-                Arg::Positional(p) => out.push(p),
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn flags_take_inline_or_next_values() {
-        assert_eq!(
-            scan(&["-c", "f.yaml", "--output=json", "-XPOST", "url"]),
-            ["-c=f.yaml", "--output=json", "-X=POST", "url"]
-        );
-    }
-
-    #[test]
-    fn double_dash_ends_flags() {
-        assert_eq!(scan(&["--", "-x", "y"]), ["-x", "y"]);
     }
 }

@@ -520,3 +520,61 @@ fn a_config_the_proxy_would_refuse_exits_1_with_istioctl_style_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn completions_are_generated_for_bash_zsh_and_fish() {
+    for (shell, needle) in [
+        ("bash", "_meshroute()"),
+        ("zsh", "#compdef meshroute"),
+        ("fish", "complete -c meshroute"),
+    ] {
+        let text = run_ok(&["completions", shell]);
+        assert!(text.contains(needle), "{shell}: {text}");
+        // Every subcommand and a flag of each is offered.
+        for word in [
+            "check",
+            "simulate",
+            "proxy-config",
+            "bootstrap",
+            "listener-port",
+        ] {
+            assert!(text.contains(word), "{shell} lacks {word}");
+        }
+    }
+    assert_eq!(
+        meshroute(&["completions", "powershell7"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn help_is_generated_for_every_subcommand_and_exits_0() {
+    for cmd in [
+        "check",
+        "simulate",
+        "proxy-config",
+        "bootstrap",
+        "completions",
+    ] {
+        let text = run_ok(&[cmd, "--help"]);
+        assert!(text.contains(&format!("Usage: meshroute {cmd}")), "{text}");
+    }
+    let top = run_ok(&["--help"]);
+    for cmd in [
+        "check",
+        "simulate",
+        "proxy-config",
+        "bootstrap",
+        "completions",
+    ] {
+        assert!(top.contains(cmd), "{top}");
+    }
+    assert_eq!(
+        run_ok(&["--version"]).trim(),
+        format!("meshroute {}", env!("CARGO_PKG_VERSION"))
+    );
+    // Aliases as before: sim, pc, and istioctl's view names.
+    let c = seed_gateway();
+    assert!(run_ok(&["pc", "eps", "-c", cfg(&c)]).contains("127.0.10.31:8080"));
+    assert!(run_ok(&["sim", "-c", cfg(&c), "http://demoappv10.magedu.com/"]).contains(CLUSTER));
+}

@@ -250,6 +250,33 @@ pub struct Route {
     pub matcher: RouteMatch,
     pub action: Action,
     pub extras: RouteExtras,
+    /// Where in the user's YAML the route was written (None for routes istiod makes up:
+    /// default and allow_any routes). Test coverage and `meshroute diff` read it.
+    pub origin: Option<RouteOrigin>,
+}
+
+/// A VirtualService rule, match block or destination, by index as written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct RulePath {
+    /// `ns/name` of the VirtualService.
+    pub virtual_service: String,
+    /// Index in `spec.http`.
+    pub rule: usize,
+}
+
+/// Where a compiled route came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RouteOrigin {
+    /// The `http` rule as written: the delegate's rule for a delegated one.
+    pub rule: Option<RulePath>,
+    /// The match block the route was built from (`spec.http[rule].match[index]`, in the
+    /// VirtualService that wrote it: a delegate's, or its root's when the delegate has none);
+    /// None for a rule without matches.
+    pub match_block: Option<(RulePath, usize)>,
+    /// The root's rule that delegated to [`RouteOrigin::rule`].
+    pub delegated_from: Option<RulePath>,
+    /// For each weighted destination of a forward action, its index in the rule's `route`.
+    pub destinations: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]

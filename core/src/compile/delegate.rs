@@ -3,11 +3,12 @@
 //! `mergeVirtualServicesIfNeeded`, `mergeHTTPRoute`, `hasConflict`).
 
 use super::virtual_service::resolve_route_names;
-use super::Cx;
+use super::{Cx, RuleOrigin};
 use crate::diag::Severity;
 use crate::model::istio::*;
 use crate::registry::visible;
 use crate::resources::Object;
+use crate::table::RulePath;
 
 impl<'a> Cx<'a> {
     /// Expands root routes that delegate (`mergeVirtualServices`, virtualservice_controller.go):
@@ -15,11 +16,18 @@ impl<'a> Cx<'a> {
     /// hosts, match gateways) are resolved before merging, each with the namespace of the
     /// VirtualService that wrote them (`ResolveVirtualServiceShortnames` runs on the root and on
     /// every delegate separately).
-    pub(super) fn merge_delegates(&mut self, root: &Object<VirtualService>) -> Vec<HttpRoute> {
+    /// Returns the rules with where each was written.
+    pub(super) fn merge_delegates(
+        &mut self,
+        root: &Object<VirtualService>,
+    ) -> (Vec<HttpRoute>, Vec<RuleOrigin>) {
         let mut out = Vec::new();
+        let mut origins = Vec::new();
+        let root_id = format!("{}/{}", root.meta.namespace, root.meta.name);
         for (i, r) in root.spec.http.iter().enumerate() {
             let r = resolve_route_names(r, &root.meta.namespace);
             let Some(del) = &r.delegate else {
+                origins.push(RuleOrigin::own(&root_id, i, r.matches.len()));
                 out.push(r);
                 continue;
             };
@@ -44,10 +52,14 @@ impl<'a> Cx<'a> {
                 ));
                 continue;
             };
+            let leaf_id = format!("{}/{}", leaf.meta.namespace, leaf.meta.name);
             for (li, lr) in leaf.spec.http.iter().enumerate() {
                 let lr = resolve_route_names(lr, &leaf.meta.namespace);
                 match merge_http_route(&r, &lr) {
-                    Some(m) => out.push(m),
+                    Some(m) => {
+                        origins.push(delegated_origin(&root_id, i, &r, &leaf_id, li, &lr));
+                        out.push(m);
+                    }
                     None => self.diags.push(self.res.diag(
                         leaf,
                         "MR0403",
@@ -61,7 +73,52 @@ impl<'a> Cx<'a> {
                 }
             }
         }
-        out
+        (out, origins)
+    }
+}
+
+/// Where the match blocks of a merged delegate rule come from: the delegate's own blocks (each
+/// merged with every root block it fits, in [`merge_http_matches`]' order), or the root's when
+/// the delegate has none.
+fn delegated_origin(
+    root_id: &str,
+    ri: usize,
+    root: &HttpRoute,
+    leaf_id: &str,
+    li: usize,
+    leaf: &HttpRoute,
+) -> RuleOrigin {
+    let root_path = RulePath {
+        virtual_service: root_id.to_string(),
+        rule: ri,
+    };
+    let leaf_path = RulePath {
+        virtual_service: leaf_id.to_string(),
+        rule: li,
+    };
+    let matches = if leaf.matches.is_empty() {
+        (0..root.matches.len())
+            .map(|m| (root_path.clone(), m))
+            .collect()
+    } else if root.matches.is_empty() {
+        (0..leaf.matches.len())
+            .map(|m| (leaf_path.clone(), m))
+            .collect()
+    } else {
+        let mut v = Vec::new();
+        for (lmi, lm) in leaf.matches.iter().enumerate() {
+            for rm in &root.matches {
+                if !has_conflict(rm, lm) {
+                    v.push((leaf_path.clone(), lmi));
+                }
+            }
+        }
+        v
+    };
+    RuleOrigin {
+        rule: leaf_path,
+        delegated_from: Some(root_path),
+        matches,
     }
 }
 

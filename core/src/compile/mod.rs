@@ -90,6 +90,31 @@ struct Vs<'a> {
     hosts: Vec<String>,
     gateways: Vec<String>,
     http: Vec<HttpRoute>,
+    /// Where each of `http` was written (parallel to it).
+    origins: Vec<RuleOrigin>,
+}
+
+/// Where a (possibly merged) HTTP rule was written.
+struct RuleOrigin {
+    rule: RulePath,
+    delegated_from: Option<RulePath>,
+    /// For each match block of the merged rule, the block it came from.
+    matches: Vec<(RulePath, usize)>,
+}
+
+impl RuleOrigin {
+    /// A rule as written, not delegated.
+    fn own(vs: &str, rule: usize, matches: usize) -> RuleOrigin {
+        let path = RulePath {
+            virtual_service: vs.to_string(),
+            rule,
+        };
+        RuleOrigin {
+            matches: (0..matches).map(|m| (path.clone(), m)).collect(),
+            rule: path,
+            delegated_from: None,
+        }
+    }
 }
 
 impl Vs<'_> {

@@ -28,11 +28,19 @@ impl<'a> Cx<'a> {
         let vs_id = vs.id();
         'rules: for (ri, rule) in vs.http.iter().enumerate() {
             let base = format!("spec.http[{ri}]");
+            let origin = &vs.origins[ri];
+            let with_origin = |mut r: Route, mi: Option<usize>| {
+                let o = r.origin.get_or_insert_with(RouteOrigin::default);
+                o.rule = Some(origin.rule.clone());
+                o.delegated_from = origin.delegated_from.clone();
+                o.match_block = mi.and_then(|mi| origin.matches.get(mi).cloned());
+                r
+            };
             if rule.matches.is_empty() {
                 if let Some(r) =
                     self.translate_route(vs, &vs_id, rule, None, port, gateway, is_tls, &base)
                 {
-                    out.push(r);
+                    out.push(with_origin(r, None));
                 }
                 break 'rules;
             }
@@ -48,7 +56,7 @@ impl<'a> Cx<'a> {
                     &base,
                 ) {
                     let catch_all = r.matcher.is_catch_all();
-                    out.push(r);
+                    out.push(with_origin(r, Some(mi)));
                     if catch_all {
                         break 'rules;
                     }
@@ -106,6 +114,7 @@ impl<'a> Cx<'a> {
             (None, None) => String::new(),
         };
         let ns = vs.obj.meta.namespace.clone();
+        let mut dest_index = Vec::new();
         let action = if let Some(rd) = &rule.redirect {
             let code = match rd.redirect_code.unwrap_or(0) {
                 0 | 301 => 301,
@@ -162,7 +171,7 @@ impl<'a> Cx<'a> {
         } else if !rule.route.is_empty() {
             let single = rule.route.len() == 1;
             let mut dests = Vec::new();
-            for d in &rule.route {
+            for (di, d) in rule.route.iter().enumerate() {
                 let w = d.weight.unwrap_or(0).max(0) as u32;
                 if !single && w == 0 {
                     continue; // 0-weight destinations are dropped when there are several
@@ -179,6 +188,7 @@ impl<'a> Cx<'a> {
                     response_headers: rs,
                     authority,
                 });
+                dest_index.push(di);
             }
             if dests.is_empty() {
                 return None;
@@ -225,6 +235,10 @@ impl<'a> Cx<'a> {
             matcher,
             action,
             extras,
+            origin: Some(RouteOrigin {
+                destinations: dest_index,
+                ..RouteOrigin::default()
+            }),
         })
     }
 

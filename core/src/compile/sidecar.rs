@@ -81,6 +81,7 @@ impl<'a> Cx<'a> {
                     matcher: RouteMatch::catch_all(),
                     action: Action::Passthrough,
                     extras: RouteExtras::default(),
+                    origin: None,
                 }],
                 require_tls: false,
             });
@@ -288,6 +289,7 @@ impl<'a> Cx<'a> {
                 retry: Some(default_retry()),
                 ..Default::default()
             },
+            origin: None,
         }
     }
 }

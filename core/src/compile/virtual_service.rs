@@ -53,12 +53,13 @@ impl<'a> Cx<'a> {
                     .map(|g| host::resolve_gateway_name(g, ns))
                     .collect()
             };
-            let http = self.merge_delegates(obj);
+            let (http, origins) = self.merge_delegates(obj);
             out.push(Vs {
                 obj,
                 hosts,
                 gateways,
                 http,
+                origins,
             });
         }
         out
