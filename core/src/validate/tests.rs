@@ -1228,6 +1228,38 @@ fn service_entry_rules() {
     invalid(SE, "hosts: [a.com]\nports: [{number: 80, name: http, protocol: HTTP}]\nworkloadSelector: {labels: {app: a}}\nendpoints: [{address: 1.2.3.4}]\nresolution: STATIC", "spec.endpoints", "only one of workloadSelector or endpoints");
 }
 
+/// Istio: validation.go `usesWaypoint` (DYNAMIC_DNS + MESH_INTERNAL behind a waypoint). The
+/// label is metadata, so these documents are written out whole.
+#[test]
+fn dynamic_dns_mesh_internal_is_refused_behind_a_waypoint() {
+    let se = |labels: &str, location: &str| {
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: x\n  namespace: ns\n{labels}spec:\n  hosts: [\"*.google.com\"]\n  ports: [{{number: 80, name: http, protocol: HTTP}}]\n  resolution: DYNAMIC_DNS\n  location: {location}\n"
+        )
+    };
+    let errors = |text: &str| {
+        run(text)
+            .into_iter()
+            .filter(|d| d.code == codes::SCHEMA_ERROR)
+            .collect::<Vec<_>>()
+    };
+    let waypoint = "  labels:\n    istio.io/use-waypoint: my-waypoint\n";
+    let d = errors(&se(waypoint, "MESH_INTERNAL"));
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!(d[0].path, "spec.location");
+    assert_eq!(d[0].resource(), "ServiceEntry ns/x");
+    assert_eq!((d[0].line, d[0].column), (12, 13));
+    assert!(d[0].message.contains("not supported when using waypoints"));
+    // MESH_EXTERNAL behind a waypoint, MESH_INTERNAL without one, or with the label saying
+    // "none" (any case) or empty: accepted.
+    assert!(errors(&se(waypoint, "MESH_EXTERNAL")).is_empty());
+    assert!(errors(&se("", "MESH_INTERNAL")).is_empty());
+    for off in ["none", "NONE", "None", "\"\""] {
+        let labels = format!("  labels:\n    istio.io/use-waypoint: {off}\n");
+        assert!(errors(&se(&labels, "MESH_INTERNAL")).is_empty(), "{off}");
+    }
+}
+
 #[test]
 fn workload_entry_rules() {
     valid(
