@@ -328,9 +328,9 @@ fn http_route_needs_exactly_one_action() {
 
 #[test]
 fn mirror_and_mirrors_are_exclusive() {
-    invalid(VS, &http("route:\n- destination: {host: r}\nmirror: {host: m}\nmirrors:\n- destination: {host: n}"), "spec.http[0].mirrors", "both mirror and mirrors");
-    valid(VS, &http("route:\n- destination: {host: r}\nmirrors:\n- destination: {host: n}\n  percentage: {value: 50}"));
-    invalid(VS, &http("route:\n- destination: {host: r}\nmirrors:\n- destination: {host: n}\n  percentage: {value: 150}"), "spec.http[0].mirrors[0].percentage.value", "at most 100");
+    invalid(VS, &http("route:\n- destination: {host: r}\nmirror: {host: m}\nmirrors:\n- destination: {host: m2}"), "spec.http[0].mirrors", "both mirror and mirrors");
+    valid(VS, &http("route:\n- destination: {host: r}\nmirrors:\n- destination: {host: m2}\n  percentage: {value: 50}"));
+    invalid(VS, &http("route:\n- destination: {host: r}\nmirrors:\n- destination: {host: m2}\n  percentage: {value: 150}"), "spec.http[0].mirrors[0].percentage.value", "at most 100");
     invalid(
         VS,
         &http("route:\n- destination: {host: r}\nmirror: {host: m}\nmirrorPercentage: {value: -1}"),
