@@ -925,26 +925,14 @@ mod tests {
 
     #[test]
     fn flow_values_go_yaml_cannot_read_are_refused_where_they_are() {
-        let e = refused("spec:\n  addresses: [::1]\n");
-        assert_eq!(
-            e.pos,
-            Pos {
-                line: 2,
-                column: 15
-            }
-        );
-        assert!(e.message.contains("starts with `:`"), "{}", e.message);
-        let e = refused("hosts:\n- a\n- [http://x/?q=1]\n");
-        assert_eq!(
-            e.pos,
-            Pos {
-                line: 3,
-                column: 13
-            }
-        );
-        assert!(e.message.contains("`?` inside"), "{}", e.message);
-        let e = refused("a: [b:[1]]\n");
-        assert_eq!(e.pos, Pos { line: 1, column: 7 });
+        let at = |text: &str, line: u32, column: u32, message: &str| {
+            let e = refused(text);
+            assert_eq!(e.pos, Pos { line, column }, "{text}");
+            assert!(e.message.contains(message), "{text}: {}", e.message);
+        };
+        at("spec:\n  addresses: [::1]\n", 2, 15, "starts with `:`");
+        at("hosts:\n- a\n- [http://x/?q=1]\n", 3, 13, "`?` inside");
+        at("a: [b:[1]]\n", 1, 7, "right before `[`");
         // block values are read alike: no refusal there
         root("a: ::1\nb: http://x/?q=1\nc: d:e\n");
         // `?x` starting an entry is go-yaml's key indicator

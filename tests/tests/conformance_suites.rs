@@ -8,7 +8,7 @@
 //! Every line meant for the test command's output starts with `conformance ` (scripts/test.sh
 //! prints them after the test run).
 
-use meshroute_tests::shared::{meshroute_bin, run_python, suite};
+use meshroute_tests::shared::{meshroute_bin, run_python, suite, RunnerOutput};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Istio validation cases meshroute disagrees with on purpose, with the reason.
@@ -47,19 +47,43 @@ const TASKS_KNOWN_FAILURES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Runs `<suite>/run.py <flag> MESHROUTE_BIN`, or says in one line that the suite is absent.
+fn run(suite_name: &str, flag: &str, what: &str) -> Option<RunnerOutput> {
+    let dir = suite(suite_name, "run.py", what)?;
+    let bin = meshroute_bin();
+    Some(run_python(
+        &dir,
+        "run.py",
+        &[flag.as_ref(), bin.as_os_str()],
+    ))
+}
+
+/// The runner's closing line, which it must print.
+fn score(out: &RunnerOutput, suite_name: &str) -> (usize, usize) {
+    out.score().unwrap_or_else(|| {
+        panic!(
+            "{suite_name}/run.py printed no closing line (exit {:?}):\n{}",
+            out.code, out.stdout
+        )
+    })
+}
+
+/// The closing line counts as many failures as the runner listed.
+#[track_caller]
+fn same_count(out: &RunnerOutput, failed: usize, listed: usize) {
+    assert_eq!(
+        failed, listed,
+        "the closing line and the listed failures differ:\n{}",
+        out.stdout
+    );
+}
+
 #[test]
 fn istio_validation_conformance() {
-    let Some(dir) = suite("istio-validation", "run.py", "Istio validation conformance") else {
+    let Some(out) = run("istio-validation", "--bin", "Istio validation conformance") else {
         return;
     };
-    let bin = meshroute_bin();
-    let out = run_python(&dir, "run.py", &["--bin".as_ref(), bin.as_os_str()]);
-    let Some((passed, failed)) = out.score() else {
-        panic!(
-            "istio-validation/run.py printed no closing line (exit {:?}):\n{}",
-            out.code, out.stdout
-        );
-    };
+    let (passed, failed) = score(&out, "istio-validation");
     // `- [Kind] NAME  (cases/FILE)` for each disagreement, then what meshroute said
     let mut disagreements = BTreeMap::new();
     let mut current = None;
@@ -102,27 +126,15 @@ fn istio_validation_conformance() {
         now_agreeing.is_empty(),
         "istio-validation: deliberate disagreement(s) no longer disagree: {now_agreeing:?}; if that is meant, drop them from VALIDATION_DELIBERATE and from docs/FEATURES.md"
     );
-    assert_eq!(
-        failed,
-        disagreements.len(),
-        "the closing line and the listed disagreements differ:\n{}",
-        out.stdout
-    );
+    same_count(&out, failed, disagreements.len());
 }
 
 #[test]
 fn istio_tasks_conformance() {
-    let Some(dir) = suite("istio-tasks", "run.py", "Istio tasks conformance") else {
+    let Some(out) = run("istio-tasks", "--cli", "Istio tasks conformance") else {
         return;
     };
-    let bin = meshroute_bin();
-    let out = run_python(&dir, "run.py", &["--cli".as_ref(), bin.as_os_str()]);
-    let Some((passed, failed)) = out.score() else {
-        panic!(
-            "istio-tasks/run.py printed no closing line (exit {:?}):\n{}",
-            out.code, out.stdout
-        );
-    };
+    let (passed, failed) = score(&out, "istio-tasks");
     // `FAIL <file>#<request> <key>: expected X got Y`, one line per key
     let mut failing: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for line in out.stdout.lines() {
@@ -158,12 +170,7 @@ fn istio_tasks_conformance() {
         new.len(),
         new.join("\n")
     );
-    assert_eq!(
-        failed,
-        failing.len(),
-        "the closing line and the FAIL lines differ:\n{}",
-        out.stdout
-    );
+    same_count(&out, failed, failing.len());
 }
 
 /// Information only: meshroute does not read the Gateway API yet (issue 17), and the runner
@@ -171,11 +178,9 @@ fn istio_tasks_conformance() {
 /// `77 passed, 185 failed`).
 #[test]
 fn gateway_api_conformance_score() {
-    let Some(dir) = suite("gateway-api", "run.py", "Gateway API conformance") else {
+    let Some(out) = run("gateway-api", "--cli", "Gateway API conformance") else {
         return;
     };
-    let bin = meshroute_bin();
-    let out = run_python(&dir, "run.py", &["--cli".as_ref(), bin.as_os_str()]);
     match out.score() {
         Some((passed, failed)) => println!(
             "conformance gateway-api: {passed} passed, {failed} failed (information, not gating: meshroute does not read the Gateway API yet, issue 17)"

@@ -385,17 +385,26 @@ mod tests {
         }
     }
 
+    /// Each text is refused at the byte beside it, with a message starting so.
+    #[track_caller]
+    fn refused(cases: &[(&str, usize)], message: &str) {
+        for &(t, at) in cases {
+            let err = fixed(t).1.unwrap_or_else(|| panic!("{t} is not refused"));
+            assert!(err.starts_with(&format!("{at}: {message}")), "{t}: {err}");
+        }
+    }
+
     #[test]
     fn a_question_mark_inside_a_value_is_refused() {
-        for (t, at) in [
-            ("[a?b]", 2),
-            ("[http://x/?q=1]", 10),
-            ("{a?b: 1}", 2),
-            ("[a ?b]", 3),
-        ] {
-            let err = fixed(t).1.unwrap_or_else(|| panic!("{t}"));
-            assert!(err.starts_with(&format!("{at}: `?` inside")), "{t}: {err}");
-        }
+        refused(
+            &[
+                ("[a?b]", 2),
+                ("[http://x/?q=1]", 10),
+                ("{a?b: 1}", 2),
+                ("[a ?b]", 3),
+            ],
+            "`?` inside",
+        );
     }
 
     #[test]
@@ -407,42 +416,33 @@ mod tests {
 
     #[test]
     fn a_value_starting_with_a_colon_is_refused() {
-        for (t, at) in [
-            ("[::1]", 1),
-            ("[a, :x]", 4),
-            ("{a: :x}", 4),
-            ("{\"a\"::x}", 5),
-        ] {
-            let err = fixed(t).1.unwrap_or_else(|| panic!("{t}"));
-            assert!(
-                err.starts_with(&format!("{at}: an unquoted value")),
-                "{t}: {err}"
-            );
-        }
+        refused(
+            &[
+                ("[::1]", 1),
+                ("[a, :x]", 4),
+                ("{a: :x}", 4),
+                ("{\"a\"::x}", 5),
+            ],
+            "an unquoted value",
+        );
     }
 
     #[test]
     fn a_value_right_after_another_is_refused() {
-        for (t, at) in [
-            ("['q:'e:]", 5),
-            ("{\"a\" b: 1}", 5),
-            ("[[a] b]", 5),
-            ("[*x y]", 4),
-        ] {
-            let err = fixed(t).1.unwrap_or_else(|| panic!("{t}"));
-            assert!(
-                err.starts_with(&format!("{at}: a value follows")),
-                "{t}: {err}"
-            );
-        }
+        refused(
+            &[
+                ("['q:'e:]", 5),
+                ("{\"a\" b: 1}", 5),
+                ("[[a] b]", 5),
+                ("[*x y]", 4),
+            ],
+            "a value follows",
+        );
     }
 
     #[test]
     fn a_colon_right_before_an_opening_bracket_is_refused() {
-        for t in ["[a:[1]]", "[a:{b: 1}]"] {
-            let err = fixed(t).1.unwrap_or_else(|| panic!("{t}"));
-            assert!(err.starts_with("3: an unquoted value"), "{t}: {err}");
-        }
+        refused(&[("[a:[1]]", 3), ("[a:{b: 1}]", 3)], "an unquoted value");
     }
 
     #[test]

@@ -278,85 +278,96 @@ mod tests {
         Value::Str(x.to_string())
     }
 
+    /// Each text resolves to the integer beside it.
+    #[track_caller]
+    fn ints(cases: &[(&str, i64)]) {
+        for &(t, i) in cases {
+            assert_eq!(r(t), Value::Int(i), "{t}");
+        }
+    }
+
+    #[track_caller]
+    fn floats(cases: &[(&str, f64)]) {
+        for &(t, f) in cases {
+            assert_eq!(r(t), Value::Float(f), "{t}");
+        }
+    }
+
+    /// Each text stays a string.
+    #[track_caller]
+    fn texts(cases: &[&str]) {
+        for &t in cases {
+            assert_eq!(r(t), s(t), "{t}");
+        }
+    }
+
     #[test]
     fn yaml_1_1_booleans_yes_no_on_off_y_n() {
-        for t in ["yes", "Yes", "YES", "on", "On", "ON", "y", "Y"] {
+        for t in [
+            "yes", "Yes", "YES", "on", "On", "ON", "y", "Y", "true", "True",
+        ] {
             assert_eq!(r(t), Value::Bool(true), "{t}");
         }
-        for f in ["no", "No", "NO", "off", "Off", "OFF", "n", "N"] {
+        for f in [
+            "no", "No", "NO", "off", "Off", "OFF", "n", "N", "false", "FALSE",
+        ] {
             assert_eq!(r(f), Value::Bool(false), "{f}");
         }
         // only these spellings: mixed case stays text, as in YAML 1.2
-        for t in ["yEs", "oN", "tRue", "nO", "yes!", "Yes.", "none", "never"] {
-            assert_eq!(r(t), s(t), "{t}");
-        }
-        assert_eq!(r("true"), Value::Bool(true));
-        assert_eq!(r("FALSE"), Value::Bool(false));
+        texts(&["yEs", "oN", "tRue", "nO", "yes!", "Yes.", "none", "never"]);
     }
 
     #[test]
     fn a_leading_zero_is_octal() {
-        assert_eq!(r("0755"), Value::Int(493));
-        assert_eq!(r("0644"), Value::Int(420));
-        assert_eq!(r("010"), Value::Int(8));
-        assert_eq!(r("-010"), Value::Int(-8));
-        assert_eq!(r("007"), Value::Int(7));
-        assert_eq!(r("00"), Value::Int(0));
-        assert_eq!(r("0"), Value::Int(0));
-        assert_eq!(r("0o17"), Value::Int(15));
-        assert_eq!(r("0O17"), Value::Int(15));
+        ints(&[
+            ("0755", 493),
+            ("0644", 420),
+            ("010", 8),
+            ("-010", -8),
+            ("007", 7),
+            ("00", 0),
+            ("0", 0),
+            ("0o17", 15),
+            ("0O17", 15),
+        ]);
         // not octal digits: ParseInt fails, yamlStyleFloat matches, so a float
-        assert_eq!(r("08"), Value::Float(8.0));
-        assert_eq!(r("09"), Value::Float(9.0));
-        assert_eq!(r("0o"), s("0o"));
-        assert_eq!(r("0o8"), s("0o8"));
+        floats(&[("08", 8.0), ("09", 9.0)]);
+        texts(&["0o", "0o8"]);
     }
 
     #[test]
     fn hex_and_binary_take_go_prefixes_and_signs() {
-        assert_eq!(r("0x1F"), Value::Int(31));
-        assert_eq!(r("0X1F"), Value::Int(31));
-        assert_eq!(r("-0x10"), Value::Int(-16));
-        assert_eq!(r("+0x10"), Value::Int(16));
-        assert_eq!(r("0b101"), Value::Int(5));
-        assert_eq!(r("0B101"), Value::Int(5));
-        assert_eq!(r("-0b101"), Value::Int(-5));
-        assert_eq!(r("0x"), s("0x"));
-        assert_eq!(r("0x1p-2"), s("0x1p-2"));
-        assert_eq!(r("0xg"), s("0xg"));
+        ints(&[("0x1F", 31), ("0X1F", 31), ("-0x10", -16), ("+0x10", 16)]);
+        ints(&[("0b101", 5), ("0B101", 5), ("-0b101", -5)]);
+        // a prefix without digits, a hex float: text
+        texts(&["0x", "0x1p-2", "0xg"]);
     }
 
     #[test]
     fn underscores_in_numbers_are_dropped() {
-        assert_eq!(r("1_000"), Value::Int(1000));
-        assert_eq!(r("1__0"), Value::Int(10));
-        assert_eq!(r("1_"), Value::Int(1));
-        assert_eq!(r("0x_1F"), Value::Int(31));
-        assert_eq!(r("1_0.5"), Value::Float(10.5));
-        assert_eq!(r("1e1_0"), Value::Float(1e10));
-        // a leading underscore is no number's first character
-        assert_eq!(r("_1"), s("_1"));
-        // the '.' hint parses the text as written: no underscores there
-        assert_eq!(r(".5_0"), s(".5_0"));
+        ints(&[("1_000", 1000), ("1__0", 10), ("1_", 1), ("0x_1F", 31)]);
+        floats(&[("1_0.5", 10.5), ("1e1_0", 1e10)]);
+        // a leading underscore is no number's first character; the '.' hint parses the text
+        // as written, underscores and all
+        texts(&["_1", ".5_0"]);
     }
 
     #[test]
     fn floats_follow_yaml_style_float_and_overflow_stays_text() {
-        assert_eq!(r("1.5"), Value::Float(1.5));
-        assert_eq!(r(".5"), Value::Float(0.5));
-        assert_eq!(r("-.5e-3"), Value::Float(-0.0005));
-        assert_eq!(r("1."), Value::Float(1.0));
-        assert_eq!(r("1.e5"), Value::Float(1e5));
-        assert_eq!(r("1e3"), Value::Float(1000.0));
-        assert_eq!(r("+1.5"), Value::Float(1.5));
+        floats(&[
+            ("1.5", 1.5),
+            (".5", 0.5),
+            ("-.5e-3", -0.0005),
+            ("1.", 1.0),
+            ("1.e5", 1e5),
+            ("1e3", 1000.0),
+            ("+1.5", 1.5),
+        ]);
         // strconv.ParseFloat reports a range error: go-yaml keeps the text
-        assert_eq!(r("1e400"), s("1e400"));
-        assert_eq!(r(".1e400"), s(".1e400"));
-        for t in [
+        texts(&["1e400", ".1e400"]);
+        texts(&[
             "1e", "0.1.2", "1,000", "inf", "nan", "Infinity", "1.5f", "e3", "-", "+",
-        ] {
-            assert_eq!(r(t), s(t), "{t}");
-        }
+        ]);
     }
 
     #[test]
@@ -371,24 +382,18 @@ mod tests {
 
     #[test]
     fn integers_past_int64() {
-        assert_eq!(r("9223372036854775807"), Value::Int(i64::MAX));
-        assert_eq!(r("-9223372036854775808"), Value::Int(i64::MIN));
+        ints(&[
+            ("9223372036854775807", i64::MAX),
+            ("-9223372036854775808", i64::MIN),
+        ]);
         // a uint64 in Go (held as a float here), then a float
-        assert_eq!(
-            r("9223372036854775808"),
-            Value::Float(9223372036854775808.0)
-        );
-        assert_eq!(
-            r("0xFFFFFFFFFFFFFFFF"),
-            Value::Float(18446744073709551615.0)
-        );
-        assert_eq!(
-            r("-9223372036854775809"),
-            Value::Float(-9223372036854775809.0)
-        );
+        floats(&[
+            ("9223372036854775808", 9223372036854775808.0),
+            ("0xFFFFFFFFFFFFFFFF", 18446744073709551615.0),
+            ("-9223372036854775809", -9223372036854775809.0),
+        ]);
         // past uint64 and not decimal: neither an int nor yamlStyleFloat, so text
-        assert_eq!(r("0x1FFFFFFFFFFFFFFFF"), s("0x1FFFFFFFFFFFFFFFF"));
-        assert_eq!(r("-0xFFFFFFFFFFFFFFFF"), s("-0xFFFFFFFFFFFFFFFF"));
+        texts(&["0x1FFFFFFFFFFFFFFFF", "-0xFFFFFFFFFFFFFFFF"]);
     }
 
     #[test]
@@ -396,25 +401,21 @@ mod tests {
         for n in ["", "~", "null", "Null", "NULL"] {
             assert_eq!(r(n), Value::Null, "{n:?}");
         }
-        for t in ["nULL", "nil", "None", "~~"] {
-            assert_eq!(r(t), s(t), "{t}");
-        }
+        texts(&["nULL", "nil", "None", "~~"]);
     }
 
     #[test]
     fn timestamps_and_sexagesimals_stay_text() {
         // YAML 1.1 has !!timestamp and base-60 ints; go-yaml decodes timestamps into an
         // interface{} as the string and never supported base 60.
-        for t in [
+        texts(&[
             "2001-12-14",
             "2001-12-14t21:59:43.10-05:00",
             "2001-12-14 21:59:43.10",
             "12:30:45",
             "190:20:30",
             "1:20",
-        ] {
-            assert_eq!(r(t), s(t), "{t}");
-        }
+        ]);
     }
 
     #[test]
@@ -448,22 +449,16 @@ mod tests {
         assert_eq!(t("float", "1"), Ok(Value::Float(1.0)));
         assert_eq!(t("null", ""), Ok(Value::Null));
         assert_eq!(t("null", "~"), Ok(Value::Null));
-        assert_eq!(
-            t("int", "abc"),
-            Err("cannot decode !!str `abc` as a !!int".into())
-        );
-        assert_eq!(
-            t("bool", "1"),
-            Err("cannot decode !!int `1` as a !!bool".into())
-        );
-        assert_eq!(
-            t("int", "1.5"),
-            Err("cannot decode !!float `1.5` as a !!int".into())
-        );
-        assert_eq!(
-            t("float", "1e400"),
-            Err("cannot decode !!str `1e400` as a !!float".into())
-        );
+        // the text must be of the tag's type: go-yaml's message names both
+        for (tag, text, was) in [
+            ("int", "abc", "str"),
+            ("bool", "1", "int"),
+            ("int", "1.5", "float"),
+            ("float", "1e400", "str"),
+        ] {
+            let want = format!("cannot decode !!{was} `{text}` as a !!{tag}");
+            assert_eq!(t(tag, text), Err(want));
+        }
         // other tags keep the text, whatever it looks like
         assert_eq!(t("timestamp", "2001-12-14"), Ok(s("2001-12-14")));
         assert_eq!(t("str", "yes"), Ok(s("yes")));
