@@ -1,8 +1,9 @@
-//! Flow collections (`[...]`, `{...}`) scanned with go-yaml v2's rules for plain scalars, which
-//! differ from YAML 1.2's (what the parser implements) in three places. Kubernetes reads YAML
+//! Flow collections (`[...]`, `{...}`) scanned with go-yaml v2's rules, which differ from
+//! YAML 1.2's (what the parser implements) in four places. Kubernetes reads YAML
 //! through go-yaml v2 (sigs.k8s.io/yaml), so meshroute follows it: each difference is either
 //! an insertion that makes the YAML 1.2 parser read what go-yaml reads, or the error go-yaml
-//! raises. go-yaml v2 `scannerc.go`:
+//! raises (another value right after a quoted one or a bracket, `["a" b]`, is refused too).
+//! go-yaml v2 `scannerc.go`:
 //!
 //! 1. `yaml_parser_scan_plain_scalar`: a `:` ends a plain scalar only before a blank, so in
 //!    `[1.2.3.4, 001:db8::]` the second item is the string `001:db8::` (YAML 1.2 ends it at the
@@ -15,7 +16,8 @@
 //! 3. `yaml_parser_fetch_next_token` reads `:` as the value indicator wherever a token starts in
 //!    a flow collection, so a plain scalar there cannot start with `:`: `[::1]` is refused
 //!    (YAML 1.2: the string `::1`).
-//! 4. go-yaml has no indentation rule inside a flow collection or a quoted scalar, so
+//! 4. go-yaml (`yaml_parser_scan_plain_scalar` checks the indentation only in block context)
+//!    has no indentation rule inside a flow collection or a quoted scalar, so
 //!    `hosts: [\n  "a",\n]` and `a: "x\ny"` load; YAML 1.2 wants the lines after the first
 //!    indented past the enclosing block (the parser says "invalid indentation"). Such lines
 //!    are indented (white space there is folded away, so the value does not change).
