@@ -77,8 +77,11 @@ if command -v cargo-nextest >/dev/null 2>&1; then
 else
   cargo test --workspace --no-fail-fast
 fi
-# The conformance score, visible in the output (nextest hides passing tests' output).
-cargo test -q -p meshroute-tests --test conformance -- --nocapture 2>/dev/null | grep -E "conformance|recall" || true
+# The conformance scores, visible in the output (nextest hides passing tests' output): Istio's
+# analyzer cases (tests/tests/conformance.rs), then the python-run suites of ../shared/conformance
+# (tests/tests/conformance_suites.rs: istio-validation, istio-tasks, gateway-api), each its
+# closing line, or one line saying ../shared is absent.
+cargo test -q -p meshroute-tests --test conformance --test conformance_suites -- --nocapture --test-threads=1 2>/dev/null | grep -oE "conformance[ :].*" || true
 
 step "fuzz: every target for 60 s (installs cargo-fuzz and nightly if missing)"
 bash fuzz/run-short.sh

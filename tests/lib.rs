@@ -20,3 +20,4 @@
 //! Most tests use [`harness::Scenario`], which does all of the above in one call.
 
 pub mod harness;
+pub mod shared;

@@ -44,6 +44,19 @@ impl Decoder {
             format!("{path}: expected {expected}, got {}", describe(node)),
         );
     }
+
+    /// [`Decoder::wrong_type`] with a hint after the message.
+    pub fn wrong_type_because(&mut self, node: &Node, path: &str, expected: &str, hint: &str) {
+        self.error(
+            WRONG_TYPE,
+            path,
+            node.pos,
+            format!(
+                "{path}: expected {expected}, got {} ({hint})",
+                describe(node)
+            ),
+        );
+    }
 }
 
 fn describe(node: &Node) -> String {
@@ -133,6 +146,15 @@ impl FromNode for String {
     fn from_node(node: &Node, path: &str, d: &mut Decoder) -> Option<Self> {
         match &node.value {
             Value::Str(s) => Some(s.clone()),
+            // What kubectl reads as a boolean or a number: say how to keep the text.
+            Value::Bool(_) => {
+                d.wrong_type_because(node, path, "a string", "Kubernetes (YAML 1.1) reads an unquoted true/false, yes/no, on/off or y/n as a boolean; quote it for the text");
+                None
+            }
+            Value::Int(_) | Value::Float(_) => {
+                d.wrong_type_because(node, path, "a string", "an unquoted number is a number (with a leading 0, octal: 0755 is 493); quote it for the text");
+                None
+            }
             _ => {
                 d.wrong_type(node, path, "a string");
                 None

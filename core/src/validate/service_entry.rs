@@ -239,6 +239,17 @@ pub(crate) fn validate_service_entry(s: &mut Sink, se: &ServiceEntry) {
                     );
                 }
             }
+            // Istio: validation.go `ValidateServiceEntry` (DYNAMIC_DNS) and `usesWaypoint`:
+            // MESH_INTERNAL only without a waypoint, i.e. unless metadata.labels
+            // `istio.io/use-waypoint` is set to something other than "" or "none" (any case).
+            if se.location == Some(SeLocation::MeshInternal) {
+                if let Some(w) = s.labels.get(USE_WAYPOINT).filter(|w| uses_waypoint(w)) {
+                    s.err(
+                        "spec.location",
+                        format!("location MESH_INTERNAL with resolution DYNAMIC_DNS is not supported when using waypoints (metadata.labels {USE_WAYPOINT}: {w:?}); use MESH_EXTERNAL, or no waypoint"),
+                    );
+                }
+            }
         }
     }
     // Several hosts and plain TCP: the proxy cannot tell the hosts apart (unless NONE).
@@ -255,6 +266,14 @@ pub(crate) fn validate_service_entry(s: &mut Sink, se: &ServiceEntry) {
         }
     }
     export_to(s, &se.export_to, true, false);
+}
+
+/// The label that puts a resource behind a waypoint (Istio: `label.IoIstioUseWaypoint`).
+const USE_WAYPOINT: &str = "istio.io/use-waypoint";
+
+/// Istio: validation.go `usesWaypoint`: the label names a waypoint (not empty, not "none").
+fn uses_waypoint(value: &str) -> bool {
+    !value.is_empty() && !value.eq_ignore_ascii_case("none")
 }
 
 pub(crate) fn validate_workload_entry(s: &mut Sink, we: &WorkloadEntry) {

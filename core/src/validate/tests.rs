@@ -328,9 +328,9 @@ fn http_route_needs_exactly_one_action() {
 
 #[test]
 fn mirror_and_mirrors_are_exclusive() {
-    invalid(VS, &http("route:\n- destination: {host: r}\nmirror: {host: m}\nmirrors:\n- destination: {host: n}"), "spec.http[0].mirrors", "both mirror and mirrors");
-    valid(VS, &http("route:\n- destination: {host: r}\nmirrors:\n- destination: {host: n}\n  percentage: {value: 50}"));
-    invalid(VS, &http("route:\n- destination: {host: r}\nmirrors:\n- destination: {host: n}\n  percentage: {value: 150}"), "spec.http[0].mirrors[0].percentage.value", "at most 100");
+    invalid(VS, &http("route:\n- destination: {host: r}\nmirror: {host: m}\nmirrors:\n- destination: {host: m2}"), "spec.http[0].mirrors", "both mirror and mirrors");
+    valid(VS, &http("route:\n- destination: {host: r}\nmirrors:\n- destination: {host: m2}\n  percentage: {value: 50}"));
+    invalid(VS, &http("route:\n- destination: {host: r}\nmirrors:\n- destination: {host: m2}\n  percentage: {value: 150}"), "spec.http[0].mirrors[0].percentage.value", "at most 100");
     invalid(
         VS,
         &http("route:\n- destination: {host: r}\nmirror: {host: m}\nmirrorPercentage: {value: -1}"),
@@ -1226,6 +1226,38 @@ fn service_entry_rules() {
     );
     invalid(SE, "hosts: [a.com]\nports: [{number: 80, name: http, protocol: HTTP}]\nresolution: DYNAMIC_DNS", "spec.hosts[0]", "wildcards");
     invalid(SE, "hosts: [a.com]\nports: [{number: 80, name: http, protocol: HTTP}]\nworkloadSelector: {labels: {app: a}}\nendpoints: [{address: 1.2.3.4}]\nresolution: STATIC", "spec.endpoints", "only one of workloadSelector or endpoints");
+}
+
+/// Istio: validation.go `usesWaypoint` (DYNAMIC_DNS + MESH_INTERNAL behind a waypoint). The
+/// label is metadata, so these documents are written out whole.
+#[test]
+fn dynamic_dns_mesh_internal_is_refused_behind_a_waypoint() {
+    let se = |labels: &str, location: &str| {
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: x\n  namespace: ns\n{labels}spec:\n  hosts: [\"*.google.com\"]\n  ports: [{{number: 80, name: http, protocol: HTTP}}]\n  resolution: DYNAMIC_DNS\n  location: {location}\n"
+        )
+    };
+    let errors = |text: &str| {
+        run(text)
+            .into_iter()
+            .filter(|d| d.code == codes::SCHEMA_ERROR)
+            .collect::<Vec<_>>()
+    };
+    let waypoint = "  labels:\n    istio.io/use-waypoint: my-waypoint\n";
+    let d = errors(&se(waypoint, "MESH_INTERNAL"));
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!(d[0].path, "spec.location");
+    assert_eq!(d[0].resource(), "ServiceEntry ns/x");
+    assert_eq!((d[0].line, d[0].column), (12, 13));
+    assert!(d[0].message.contains("not supported when using waypoints"));
+    // MESH_EXTERNAL behind a waypoint, MESH_INTERNAL without one, or with the label saying
+    // "none" (any case) or empty: accepted.
+    assert!(errors(&se(waypoint, "MESH_EXTERNAL")).is_empty());
+    assert!(errors(&se("", "MESH_INTERNAL")).is_empty());
+    for off in ["none", "NONE", "None", "\"\""] {
+        let labels = format!("  labels:\n    istio.io/use-waypoint: {off}\n");
+        assert!(errors(&se(&labels, "MESH_INTERNAL")).is_empty(), "{off}");
+    }
 }
 
 #[test]
