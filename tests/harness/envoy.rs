@@ -13,6 +13,8 @@ pub struct EnvoyOptions {
     /// The meshroute config file (`proxy`, `resources` / `include`, …).
     pub config: PathBuf,
     pub listen: Option<SocketAddr>,
+    /// `meshroute bootstrap --bind IP`: one listener per port the gateway listens on.
+    pub bind: Option<IpAddr>,
     /// The logical listener port the config is routed for (the seed's gateway: 8080), when the
     /// real `listen` port differs.
     pub listener_port: Option<u32>,
@@ -35,6 +37,7 @@ impl EnvoyOptions {
         EnvoyOptions {
             config: config.as_ref().to_path_buf(),
             listen: None,
+            bind: None,
             listener_port: None,
             admin: None,
             concurrency: 2,
@@ -51,6 +54,11 @@ impl EnvoyOptions {
     }
     pub fn failure_policy(mut self, p: &str) -> Self {
         self.failure_policy = Some(p.to_string());
+        self
+    }
+    /// One listener per port on `ip` (`--bind`); [`Envoy::addr`] is then `ip:8080`.
+    pub fn bind(mut self, ip: IpAddr) -> Self {
+        self.bind = Some(ip);
         self
     }
     pub fn listen(mut self, a: SocketAddr) -> Self {
@@ -88,6 +96,8 @@ pub struct Envoy {
     listen: SocketAddr,
     admin: SocketAddr,
     dir: TempDir,
+    /// The first `meshroute bootstrap` command line, for re-running it.
+    first_args: Vec<String>,
 }
 
 /// What Envoy did with a new ECDS file.
@@ -175,7 +185,10 @@ impl Envoy {
                     .map_err(|e| plain(format!("no free port: {e}"))),
             }
         };
-        let listen = pick(opts.listen)?;
+        let listen = match opts.bind {
+            Some(ip) => SocketAddr::new(ip, 8080),
+            None => pick(opts.listen)?,
+        };
         let admin = pick(opts.admin)?;
         let dir = TempDir::new("envoy").map_err(|e| plain(format!("temp dir: {e}")))?;
         let mut envoy = Envoy {
@@ -185,14 +198,14 @@ impl Envoy {
             listen,
             admin,
             dir,
+            first_args: Vec::new(),
         };
         let mut args = envoy.bootstrap_args();
-        args.extend([
-            "--listen".into(),
-            listen.to_string(),
-            "--admin".into(),
-            admin.to_string(),
-        ]);
+        match opts.bind {
+            Some(ip) => args.extend(["--bind".into(), ip.to_string()]),
+            None => args.extend(["--listen".into(), listen.to_string()]),
+        }
+        args.extend(["--admin".into(), admin.to_string()]);
         if opts.access_log {
             args.extend([
                 "--access-log".into(),
@@ -200,6 +213,7 @@ impl Envoy {
             ]);
         }
         run_bootstrap(bins, &args).map_err(plain)?;
+        envoy.first_args = args;
         if let Some(text) = &opts.initial_plugin_config {
             let ecds = std::fs::read_to_string(envoy.ecds_path())
                 .map_err(|e| plain(format!("cannot read the ECDS file: {e}")))?;
@@ -418,6 +432,17 @@ impl Envoy {
         let ecds = std::fs::read_to_string(self.ecds_path())
             .map_err(|e| format!("cannot read the ECDS file: {e}"))?;
         self.write_ecds(&ecds_with_plugin_config(&ecds, plugin_config)?)
+    }
+
+    /// Re-runs the first `meshroute bootstrap` command with another config (`-c`), as a user
+    /// updating a running Envoy does: every file, listeners and certificates included.
+    pub fn rerun_bootstrap(&mut self, config: &Path) -> Result<String, String> {
+        self.opts.config = config.to_path_buf();
+        let mut args = self.first_args.clone();
+        if let Some(i) = args.iter().position(|a| a == "-c") {
+            args[i + 1] = config.display().to_string();
+        }
+        run_bootstrap(&self.bins, &args)
     }
 
     /// `meshroute bootstrap --ecds-only -c config` into this Envoy's ECDS file (the CLI checks

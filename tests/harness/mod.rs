@@ -16,6 +16,7 @@ pub mod net;
 pub mod process;
 pub mod scenario;
 pub mod seed;
+pub mod tls;
 
 pub use bins::{e2e_bins, Bins};
 pub use demoapp::Demoapp;

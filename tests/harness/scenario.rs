@@ -80,6 +80,32 @@ impl Scenario {
         })
     }
 
+    /// A gateway Envoy bound (`meshroute bootstrap --bind`) to the seed gateway pod's address
+    /// in this test's range (`.2`): one listener per port its servers use (80 → 8080,
+    /// 443 → 8443, others as they are). `config(&net, dir)` writes the meshroute config.
+    pub fn start_bound(
+        test: &str,
+        config: impl FnOnce(&Net, &Path) -> std::io::Result<PathBuf>,
+        opts: impl FnOnce(EnvoyOptions) -> EnvoyOptions,
+    ) -> Option<Scenario> {
+        let ip = std::cell::Cell::new(None);
+        Scenario::start_config(
+            test,
+            &[],
+            |net, dir| {
+                ip.set(Some(net.ip(2)));
+                config(net, dir)
+            },
+            |o| {
+                let o = opts(o);
+                match ip.get() {
+                    Some(ip) => o.bind(ip),
+                    None => o,
+                }
+            },
+        )
+    }
+
     /// Envoy's listener.
     pub fn addr(&self) -> SocketAddr {
         self.envoy.addr()
