@@ -462,6 +462,38 @@ pub enum TlsMode {
     OptionalMutual,
 }
 
+/// A gateway port's TCP-level filter chains — TLS PASSTHROUGH servers with VirtualService `tls`
+/// routes and TCP servers with `tcp` routes: Envoy's `tcp_proxy` to clusters Envoy balances
+/// itself. The HTTP filter is not in this path (Istio: gateway.go
+/// `buildGatewayNetworkFiltersFromTLSRoutes` / `…FromTCPRoutes`).
+#[derive(Debug, Clone, Serialize)]
+pub struct TcpListener {
+    pub port: u32,
+    pub chains: Vec<TcpChain>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TcpChain {
+    /// `tls.PORT.SNI…` or `tcp.PORT`: the Envoy filter chain's name.
+    pub name: String,
+    /// TLS passthrough: the SNI names this chain takes (empty: any); TCP: empty.
+    pub server_names: Vec<String>,
+    pub tls_passthrough: bool,
+    pub destinations: Vec<TcpDestination>,
+    /// `ns/name` of the VirtualService and the Gateway, and the server's index.
+    pub virtual_service: String,
+    pub gateway: String,
+    pub server: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TcpDestination {
+    #[serde(skip)]
+    pub cluster: ClusterRef,
+    pub cluster_name: String,
+    pub weight: u32,
+}
+
 /// A certificate (or CA bundle) the listeners need, by its SDS name.
 #[derive(Debug, Clone, Serialize)]
 pub struct TlsSecret {
@@ -545,6 +577,8 @@ pub struct RouteTable {
     pub listener_index: HashMap<u32, usize>,
     /// Certificates and CA bundles the gateway's TLS filter chains use (SDS names, each once).
     pub secrets: Vec<TlsSecret>,
+    /// Gateway ports with TLS PASSTHROUGH or TCP servers.
+    pub tcp_listeners: Vec<TcpListener>,
 }
 
 impl Cluster {

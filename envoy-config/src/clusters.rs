@@ -216,7 +216,7 @@ pub(crate) fn protocol_options(
 /// connect timeout 10 s; idle timeout 1 h). `cds_dir` is the directory as the bootstrap names
 /// it.
 pub(crate) fn cds(table: &RouteTable, cds_dir: &str) -> String {
-    let resources: Vec<Any> = envoy_clusters(table)
+    let mut resources: Vec<Any> = envoy_clusters(table)
         .into_iter()
         .map(|(name, pool, _)| {
             let eds_config = ConfigSource::file(join(cds_dir, &eds_file_name(name)), None);
@@ -255,6 +255,28 @@ pub(crate) fn cds(table: &RouteTable, cds_dir: &str) -> String {
             }))
         })
         .collect();
+    // The clusters TCP routes use: Envoy balances them itself, with the DestinationRule's
+    // policy, outlier detection and limits (as --native writes them).
+    let mut seen = std::collections::HashSet::new();
+    for t in &table.tcp_listeners {
+        for d in t.chains.iter().flat_map(|c| &c.destinations) {
+            let meshroute_core::table::ClusterRef::Known(i) = d.cluster else {
+                continue;
+            };
+            let Some(c) = table.clusters.get(i as usize) else {
+                continue;
+            };
+            let name = crate::listeners::tcp_cluster_name(table, &c.name);
+            if seen.insert(name.clone()) {
+                let mut envoy = crate::native::cluster(c);
+                envoy.name = name.clone();
+                if let Some(la) = &mut envoy.load_assignment {
+                    la.cluster_name = name;
+                }
+                resources.push(Any::Cluster(Box::new(envoy)));
+            }
+        }
+    }
     to_json_pretty(&DiscoveryResponse {
         version_info: "1".into(),
         resources,

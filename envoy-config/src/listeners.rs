@@ -6,7 +6,7 @@
 
 use crate::model::*;
 use crate::{join, split_addr, to_json_pretty, Options};
-use meshroute_core::table::{RouteTable, SecretData, ServerTls, TlsMode};
+use meshroute_core::table::{ClusterRef, RouteTable, SecretData, ServerTls, TcpChain, TlsMode};
 
 /// The SDS file of a secret, in the CDS directory: its name made safe, and a hash of the exact
 /// name (`kubernetes://NAME`, `file-cert:A~B`).
@@ -81,17 +81,35 @@ pub(crate) fn listeners(
     let Some(bind) = &o.bind else {
         return single(&o.listen);
     };
-    if table.proxy.kind == meshroute_core::config::ProxyKind::Sidecar || table.listeners.is_empty()
+    if table.proxy.kind == meshroute_core::config::ProxyKind::Sidecar
+        || (table.listeners.is_empty() && table.tcp_listeners.is_empty())
     {
         // A sidecar has one catch-all listener (Istio's virtualOutbound); a gateway no server
         // selects still answers 404 on the usual port.
         return single(&o.listen);
     }
     let mut out = Vec::new();
+    let port_of = |p: u32| u16::try_from(p).map_err(|_| format!("listener port {p} out of range"));
+    let tcp_only = table
+        .tcp_listeners
+        .iter()
+        .filter(|t| table.listener(t.port).is_none());
+    for t in tcp_only {
+        let port = port_of(t.port)?;
+        out.push(Listener {
+            name: format!("meshroute_{port}"),
+            address: Address::socket(bind.clone(), port),
+            listener_filters: tls_inspector(t.chains.iter().any(|c| c.tls_passthrough)),
+            filter_chains: t.chains.iter().map(|c| tcp_chain(table, c)).collect(),
+        });
+    }
     for l in &table.listeners {
-        let port =
-            u16::try_from(l.port).map_err(|_| format!("listener port {} out of range", l.port))?;
-        let mut chains = Vec::new();
+        let port = port_of(l.port)?;
+        let tcp = table.tcp_listeners.iter().find(|t| t.port == l.port);
+        let mut chains: Vec<FilterChain> = tcp
+            .iter()
+            .flat_map(|t| t.chains.iter().map(|c| tcp_chain(table, c)))
+            .collect();
         for c in &l.filter_chains {
             let mut chain = FilterChain::http(hcm());
             chain.name = Some(c.name.clone());
@@ -105,7 +123,7 @@ pub(crate) fn listeners(
             });
             chains.push(chain);
         }
-        if l.plaintext || chains.is_empty() {
+        if l.plaintext || l.filter_chains.is_empty() {
             let mut chain = FilterChain::http(hcm());
             if !chains.is_empty() {
                 chain.filter_chain_match = Some(FilterChainMatch {
@@ -115,14 +133,8 @@ pub(crate) fn listeners(
             }
             chains.push(chain);
         }
-        let listener_filters = if l.filter_chains.is_empty() {
-            Vec::new()
-        } else {
-            vec![ListenerFilter {
-                name: "envoy.filters.listener.tls_inspector".into(),
-                typed_config: Any::TlsInspector(Empty {}),
-            }]
-        };
+        let passthrough = tcp.is_some_and(|t| t.chains.iter().any(|c| c.tls_passthrough));
+        let listener_filters = tls_inspector(!l.filter_chains.is_empty() || passthrough);
         out.push(Listener {
             name: format!("meshroute_{port}"),
             address: Address::socket(bind.clone(), port),
@@ -131,6 +143,72 @@ pub(crate) fn listeners(
         });
     }
     Ok(out)
+}
+
+fn tls_inspector(needed: bool) -> Vec<ListenerFilter> {
+    if !needed {
+        return Vec::new();
+    }
+    vec![ListenerFilter {
+        name: "envoy.filters.listener.tls_inspector".into(),
+        typed_config: Any::TlsInspector(Empty {}),
+    }]
+}
+
+/// The Envoy cluster a TCP route's destination uses: Istio's name, unless filter mode already
+/// has an `override_host` cluster of that name (a service with connection-pool limits), which
+/// only steered HTTP requests can use.
+pub(crate) fn tcp_cluster_name(table: &RouteTable, name: &str) -> String {
+    let taken = table
+        .cluster(name)
+        .is_some_and(|c| c.needs_own_envoy_cluster());
+    if taken {
+        format!("tcp|{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+/// A TLS passthrough or TCP chain: `tcp_proxy` to the route's cluster(s).
+fn tcp_chain(table: &RouteTable, c: &TcpChain) -> FilterChain {
+    let name = |d: &meshroute_core::table::TcpDestination| match d.cluster {
+        ClusterRef::Known(_) => tcp_cluster_name(table, &d.cluster_name),
+        ClusterRef::Missing(_) => d.cluster_name.clone(),
+    };
+    let proxy = if c.destinations.len() == 1 {
+        TcpProxy {
+            stat_prefix: c.name.clone(),
+            cluster: Some(name(&c.destinations[0])),
+            weighted_clusters: None,
+        }
+    } else {
+        TcpProxy {
+            stat_prefix: c.name.clone(),
+            cluster: None,
+            weighted_clusters: Some(TcpWeightedClusters {
+                clusters: c
+                    .destinations
+                    .iter()
+                    .map(|d| TcpClusterWeight {
+                        name: name(d),
+                        weight: d.weight,
+                    })
+                    .collect(),
+            }),
+        }
+    };
+    FilterChain {
+        name: Some(c.name.clone()),
+        filter_chain_match: c.tls_passthrough.then(|| FilterChainMatch {
+            server_names: c.server_names.clone(),
+            transport_protocol: Some("tls"),
+        }),
+        transport_socket: None,
+        filters: vec![NetworkFilter {
+            name: "envoy.filters.network.tcp_proxy".into(),
+            typed_config: Any::TcpProxy(proxy),
+        }],
+    }
 }
 
 /// The LDS file.

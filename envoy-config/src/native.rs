@@ -384,7 +384,7 @@ fn socket_address(addr: &str) -> Option<Address> {
     Some(Address::socket(h.trim_matches(['[', ']']), port))
 }
 
-fn cluster(c: &table::Cluster) -> Cluster {
+pub(crate) fn cluster(c: &table::Cluster) -> Cluster {
     let policy = &c.selector.policy;
     let pool = c.pool.clone().unwrap_or_default();
     let lim = |v: Option<u32>| v.map_or(MAX, u64::from);

@@ -377,3 +377,185 @@ fn a_server_port_added_opens_in_place_and_removed_closes_while_the_others_serve(
     assert_eq!(s.envoy.pid(), pid);
     assert_eq!(s.get(HOST, "/").status, 200);
 }
+
+/// A Pod and a Service `name` in `default` on `ip:port` (port name `tls`/`tcp`).
+fn backend_docs(
+    name: &str,
+    ip: std::net::IpAddr,
+    port: u16,
+    port_name: &str,
+    version: &str,
+) -> String {
+    format!(
+        "apiVersion: v1
+kind: Service
+metadata: {{name: {name}, namespace: default}}
+spec:
+  selector: {{app: {name}, version: {version}}}
+  ports: [{{name: {port_name}, port: {port}, targetPort: {port}, protocol: TCP}}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}-1
+  namespace: default
+  labels: {{app: {name}, version: {version}}}
+status:
+  podIP: {ip}
+"
+    )
+}
+
+#[test]
+fn tls_passthrough_reaches_the_backend_which_presents_its_own_certificate() {
+    let ca = Ca::new("meshroute test CA");
+    let gateway_cert = ca.leaf(&["passthrough.example.com"]);
+    let backend_cert = ca.leaf(&["passthrough.example.com"]);
+    let sni = "passthrough.example.com";
+    let mut backend_ip = None;
+    let mut backend: Option<meshroute_tests::harness::Proc> = None;
+    let Some(s) = Scenario::start_bound(
+        "tls_passthrough",
+        |net, dir| {
+            let ip = net.ip(61);
+            backend_ip = Some(ip);
+            let cert = seed::write(dir, "backend.crt", &backend_cert.cert_pem)?;
+            let key = seed::write(dir, "backend.key", &backend_cert.key_pem)?;
+            // A real TLS server as the backend (Debian's openssl).
+            let mut cmd = std::process::Command::new("openssl");
+            cmd.args(["s_server", "-quiet", "-www", "-accept"])
+                .arg(format!("{ip}:9443"))
+                .arg("-cert")
+                .arg(&cert)
+                .arg("-key")
+                .arg(&key)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+            backend = Some(meshroute_tests::harness::Proc::spawn(
+                cmd,
+                "openssl s_server",
+            )?);
+            let servers = format!(
+                "  - port: {{number: 443, name: tls-passthrough, protocol: TLS}}\n    hosts: [{sni}]\n    tls: {{mode: PASSTHROUGH}}\n"
+            );
+            let gw = format!(
+                "apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {{name: passthrough-gateway, namespace: istio-system}}
+spec:
+  selector: {{istio: ingressgateway}}
+  servers:
+{servers}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: passthrough, namespace: default}}
+spec:
+  hosts: [{sni}]
+  gateways: [istio-system/passthrough-gateway]
+  tls:
+  - match: [{{port: 443, sniHosts: [{sni}]}}]
+    route: [{{destination: {{host: tls-backend, port: {{number: 9443}}}}}}]
+"
+            );
+            let extra = vec![
+                // The gateway has a certificate of its own for the same name: passthrough must
+                // not use it.
+                tls_secret("unused-cert", "istio-system", &gateway_cert, None),
+                backend_docs("tls-backend", ip, 9443, "tls", "v1"),
+                gw,
+            ];
+            seed::write(dir, "gateway.yaml", &config_text(net, &extra))
+        },
+        |o| o,
+    ) else {
+        return;
+    };
+    let backend_addr = SocketAddr::new(backend_ip.expect("backend ip"), 9443);
+    assert!(
+        eventually(Duration::from_secs(10), || TcpStream::connect(backend_addr)
+            .ok())
+        .is_some(),
+        "the openssl backend listens"
+    );
+    let got = eventually(Duration::from_secs(10), || {
+        handshake(https_addr(&s), sni, &ca.pem, None, any_tls()).ok()
+    });
+    assert_eq!(
+        got,
+        Some(backend_cert.der.clone()),
+        "the backend's certificate, not the gateway's"
+    );
+    assert_ne!(backend_cert.der, gateway_cert.der);
+    drop(backend);
+}
+
+#[test]
+fn a_tcp_route_with_weights_80_20_splits_connections() {
+    let Some(s) = Scenario::start_bound(
+        "tcp_route_weights",
+        |net, dir| {
+            let v11 = "apiVersion: v1
+kind: Service
+metadata: {name: demoappv11, namespace: default}
+spec:
+  selector: {app: demoapp, version: v1.1}
+  ports: [{name: tcp, port: 8080, targetPort: 8080, protocol: TCP}]
+"
+            .to_string();
+            let gw = "apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: tcp-gateway, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 31400, name: tcp, protocol: TCP}
+    hosts: ['*']
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: tcp-split, namespace: default}
+spec:
+  hosts: ['*']
+  gateways: [istio-system/tcp-gateway]
+  tcp:
+  - match: [{port: 31400}]
+    route:
+    - {destination: {host: demoappv10, port: {number: 8080}}, weight: 80}
+    - {destination: {host: demoappv11, port: {number: 8080}}, weight: 20}
+"
+            .to_string();
+            seed::write(dir, "gateway.yaml", &config_text(net, &[v11, gw]))
+        },
+        |o| o,
+    ) else {
+        return;
+    };
+    let addr = SocketAddr::new(s.addr().ip(), 31400);
+    let url = format!("http://{addr}/");
+    let n = 500;
+    let mut v10 = 0;
+    for i in 0..n {
+        // A new agent per request: a new TCP connection, so a new tcp_proxy cluster choice.
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(5)))
+            .build()
+            .into();
+        let mut r = agent
+            .get(&url)
+            .call()
+            .unwrap_or_else(|e| panic!("connection {i}: {e}"));
+        let body = r.body_mut().read_to_string().unwrap_or_default();
+        if body.starts_with("iKubernetes demoapp v1.0 ") {
+            v10 += 1;
+        } else {
+            assert!(body.starts_with("iKubernetes demoapp v1.1 "), "{body:?}");
+        }
+    }
+    let share = f64::from(v10) / f64::from(n);
+    assert!(
+        (share - 0.8).abs() <= 0.05,
+        "v1.0 got {v10} of {n} connections"
+    );
+}

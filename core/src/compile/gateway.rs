@@ -25,6 +25,7 @@ impl<'a> Cx<'a> {
             .collect();
         gws.sort_by_key(|g| creation_key(g));
         let vss = self.virtual_services();
+        self.build_gateway_l4(&gws, &vss);
         // listener port → (plaintext HTTP servers, HTTPS servers terminated here)
         type Servers<'g> = Vec<(&'g Object<Gateway>, usize)>;
         let mut by_listener: BTreeMap<u32, (Servers<'a>, Servers<'a>)> = BTreeMap::new();
@@ -252,7 +253,7 @@ impl<'a> Cx<'a> {
 
     /// `resolvePorts` (model/gateway.go): a server port equal to a port of a Service selecting
     /// this gateway's pods listens on that port's targetPort.
-    fn resolve_gateway_port(&self, number: u32) -> u32 {
+    pub(super) fn resolve_gateway_port(&self, number: u32) -> u32 {
         for svc in &self.res.services {
             if svc.meta.namespace != self.proxy.namespace
                 || svc.spec.selector.is_empty()

@@ -18,6 +18,7 @@
 //! | `traffic_policy` | port-level and subset policy merge; LB, outlier detection, pool limits | `pilot/pkg/networking/util/util.go`, `pilot/pkg/networking/core/cluster_traffic_policy.go` |
 //! | `sidecar` | sidecar outbound route configurations, virtual hosts, domains, default routes | `pilot/pkg/networking/core/httproute.go` |
 //! | `gateway` | gateway route configurations: servers, bound VirtualServices, ports, hosts | `pilot/pkg/networking/core/gateway.go`, `pilot/pkg/model/gateway.go` |
+//! | `gateway_l4` | TLS PASSTHROUGH and TCP servers: `tls`/`tcp` routes to tcp_proxy chains | `pilot/pkg/networking/core/gateway.go` |
 //! | `gateway_tls` | HTTPS servers: TLS parameters, certificates from Secrets or files | `pilot/pkg/networking/core/gateway.go`, `pilot/pkg/credentials/kube/secrets.go` |
 //! | `route` | VirtualService HTTP rules → routes: matches, actions, header ops, faults, CORS, mirrors, rewrites | `pilot/pkg/networking/core/route/route.go` |
 //! | `retry` | retry policies | `pilot/pkg/networking/core/route/retry/retry.go` |
@@ -26,6 +27,7 @@ mod cluster;
 mod delegate;
 mod destination_rule;
 mod gateway;
+mod gateway_l4;
 mod gateway_tls;
 mod retry;
 mod route;

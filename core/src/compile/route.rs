@@ -281,7 +281,7 @@ impl<'a> Cx<'a> {
 
     /// `GetDestinationCluster` (route.go): explicit port; else the service's only port (gateway);
     /// else the port the route is built for.
-    fn destination_cluster(&self, d: &Destination, ns: &str, port: u32) -> String {
+    pub(super) fn destination_cluster(&self, d: &Destination, ns: &str, port: u32) -> String {
         let h = host::resolve_short_name(d.host.as_deref().unwrap_or(""), ns);
         let explicit = d
             .port

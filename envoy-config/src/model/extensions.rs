@@ -35,6 +35,8 @@ pub enum Any {
     FileAccessLog(FileAccessLog),
     #[serde(rename = "type.googleapis.com/envoy.config.listener.v3.Listener")]
     Listener(Box<Listener>),
+    #[serde(rename = "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy")]
+    TcpProxy(TcpProxy),
     #[serde(
         rename = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"
     )]
@@ -283,4 +285,25 @@ pub struct SubsetLb {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SubsetSelector {
     pub keys: Vec<String>,
+}
+
+/// `envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TcpProxy {
+    pub stat_prefix: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weighted_clusters: Option<TcpWeightedClusters>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TcpWeightedClusters {
+    pub clusters: Vec<TcpClusterWeight>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TcpClusterWeight {
+    pub name: String,
+    pub weight: u32,
 }
