@@ -37,6 +37,8 @@ mod virtual_service;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_gateway_tls;
 
 pub use gateway_tls::{TLS_CREDENTIAL, TLS_NOT_ENFORCED};
 pub use retry::default_retry;
