@@ -81,6 +81,7 @@ fn route_match(r: &table::Route) -> RouteMatch {
         PathMatch::Prefix(p) => PathSpecifier::Prefix(p.clone()),
         PathMatch::Exact(p) => PathSpecifier::Path(p.clone()),
         PathMatch::Regex(_, s) => PathSpecifier::SafeRegex(RegexMatcher { regex: s.clone() }),
+        PathMatch::PathSeparatedPrefix(p) => PathSpecifier::PathSeparatedPrefix(p.clone()),
     };
     let headers = m
         .headers
@@ -275,6 +276,11 @@ fn forward(table: &RouteTable, r: &table::Route, dests: &[WeightedDest], out: &m
         })
         .collect();
     ra.hash_policy = known_hash(table, dests);
+    ra.cluster_not_found_response_code = match x.cluster_not_found_status {
+        Some(500) => Some("INTERNAL_SERVER_ERROR"),
+        Some(404) => Some("NOT_FOUND"),
+        _ => None,
+    };
     out.route = Some(ra);
 }
 

@@ -20,11 +20,13 @@
 //! | `gateway` | gateway route configurations: servers, bound VirtualServices, ports, hosts | `pilot/pkg/networking/core/gateway.go`, `pilot/pkg/model/gateway.go` |
 //! | `route` | VirtualService HTTP rules → routes: matches, actions, header ops, faults, CORS, mirrors, rewrites | `pilot/pkg/networking/core/route/route.go` |
 //! | `retry` | retry policies | `pilot/pkg/networking/core/route/retry/retry.go` |
+//! | `gateway_api` | Gateway API Gateways, HTTPRoutes and GRPCRoutes → gateway listeners and routes | `pilot/pkg/config/kube/gateway/*.go` |
 
 mod cluster;
 mod delegate;
 mod destination_rule;
 mod gateway;
+mod gateway_api;
 mod retry;
 mod route;
 mod sidecar;
@@ -34,6 +36,7 @@ mod virtual_service;
 #[cfg(test)]
 mod tests;
 
+pub use gateway_api::{codes as gateway_api_codes, status as gateway_api_status};
 pub use retry::default_retry;
 pub use route::grpc_code;
 
@@ -65,7 +68,10 @@ pub fn compile(res: &Resources, proxy: &ProxyIdentity) -> (RouteTable, Vec<Diagn
     cx.build_clusters();
     match proxy.kind {
         ProxyKind::Sidecar => cx.build_sidecar(),
-        ProxyKind::Gateway => cx.build_gateway(),
+        ProxyKind::Gateway => {
+            cx.build_gateway();
+            cx.build_gateway_api();
+        }
     }
     (cx.table, cx.diags)
 }
@@ -87,6 +93,9 @@ struct Vs<'a> {
     hosts: Vec<String>,
     gateways: Vec<String>,
     http: Vec<HttpRoute>,
+    /// Translated from the Gateway API (Istio's `internal.istio.io/route-semantics: gateway`,
+    /// `model.UseGatewaySemantics`): path-separated prefixes, 500 for a missing cluster.
+    gateway_semantics: bool,
 }
 
 impl Vs<'_> {

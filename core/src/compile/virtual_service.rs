@@ -59,6 +59,7 @@ impl<'a> Cx<'a> {
                 hosts,
                 gateways,
                 http,
+                gateway_semantics: false,
             });
         }
         out
