@@ -23,6 +23,9 @@ mod conversion;
 mod parents;
 mod references;
 
+#[cfg(test)]
+mod tests;
+
 use super::{Cx, Vs};
 use crate::config::{ProxyIdentity, ProxyKind};
 use crate::diag::{Diagnostic, Severity};
