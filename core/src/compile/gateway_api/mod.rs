@@ -284,7 +284,8 @@ impl<'a> Cx<'a> {
                         vs_ns,
                         &server.gateway.meta.namespace,
                     );
-                    let hosts = super::gateway::intersection(&server_hosts, &[m.host.clone()]);
+                    let hosts =
+                        super::gateway::intersection(&server_hosts, std::slice::from_ref(&m.host));
                     if hosts.is_empty() {
                         continue;
                     }
