@@ -12,7 +12,7 @@ use meshroute_core::check::check;
 use meshroute_core::resources::LoadOptions;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Deserialize)]
 struct Case {
@@ -126,14 +126,9 @@ const OUT_OF_SCOPE: &[(&str, &str, &str, &str)] = &[(
 /// `<repo>/../shared/conformance/istio-analyze`, or `$MESHROUTE_SHARED/conformance/...` when
 /// that variable names the shared folder (a git worktree has no `../shared` of its own).
 fn root() -> PathBuf {
-    let shared = match std::env::var_os("MESHROUTE_SHARED") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join("..")
-            .join("shared"),
-    };
-    shared.join("conformance").join("istio-analyze")
+    meshroute_tests::shared_dir()
+        .join("conformance")
+        .join("istio-analyze")
 }
 
 type Pair = (String, String);

@@ -18,14 +18,9 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[];
 /// `<repo>/../shared/conformance/gateway-api`, or under `$MESHROUTE_SHARED` (a git worktree
 /// has no `../shared` of its own).
 fn suite() -> PathBuf {
-    let shared = match std::env::var_os("MESHROUTE_SHARED") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join("..")
-            .join("shared"),
-    };
-    shared.join("conformance").join("gateway-api")
+    meshroute_tests::shared_dir()
+        .join("conformance")
+        .join("gateway-api")
 }
 
 /// The CLI under test: `$MESHROUTE_BIN`, else `<target>/debug/meshroute`.

@@ -87,6 +87,32 @@ struct Cx<'a> {
     missing: HashMap<String, u32>,
 }
 
+impl Cx<'_> {
+    /// Adds the listener `0.0.0.0_<port>` with its route configuration.
+    fn push_listener(
+        &mut self,
+        port: u32,
+        route_config_name: String,
+        vhosts: Vec<VirtualHost>,
+        server_ports: Vec<u32>,
+        gateways: Vec<String>,
+    ) {
+        let t = &mut self.table;
+        let rc = t.route_configs.len();
+        t.route_configs
+            .push(RouteConfig::new(route_config_name.clone(), vhosts));
+        t.listener_index.insert(port, t.listeners.len());
+        t.listeners.push(Listener {
+            name: format!("0.0.0.0_{port}"),
+            port,
+            route_config: rc,
+            route_config_name,
+            server_ports,
+            gateways,
+        });
+    }
+}
+
 /// A VirtualService after short-name resolution and delegate merging.
 struct Vs<'a> {
     obj: &'a Object<VirtualService>,

@@ -84,21 +84,13 @@ impl<'a> Cx<'a> {
                 }],
                 require_tls: false,
             });
-            let rc = self.table.route_configs.len();
-            self.table
-                .route_configs
-                .push(RouteConfig::new(port.to_string(), vhosts));
-            self.table
-                .listener_index
-                .insert(port, self.table.listeners.len());
-            self.table.listeners.push(Listener {
-                name: format!("0.0.0.0_{port}"),
+            self.push_listener(
                 port,
-                route_config: rc,
-                route_config_name: port.to_string(),
-                server_ports: vec![port],
-                gateways: vec![MESH_GATEWAY.into()],
-            });
+                port.to_string(),
+                vhosts,
+                vec![port],
+                vec![MESH_GATEWAY.into()],
+            );
         }
     }
 

@@ -20,38 +20,34 @@ fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).unwrap_or_else(|_| Regex::new("$^").expect("empty")))
 }
 
-/// `Hostname` (shared_types.go): a DNS name, optionally with a leading `*.` label; no IP.
-fn is_hostname(h: &str) -> bool {
+/// A lowercase RFC 1123 subdomain of at most 253 characters, optionally after `*.`.
+fn is_subdomain(s: &str, wildcard: bool) -> bool {
     static R: OnceLock<Regex> = OnceLock::new();
-    h.len() <= 253
-        && re(
-            &R,
-            r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
-        )
-        .is_match(h)
-}
-
-/// `PreciseHostname`: no wildcard.
-fn is_precise_hostname(h: &str) -> bool {
-    static R: OnceLock<Regex> = OnceLock::new();
-    h.len() <= 253
-        && re(
-            &R,
-            r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
-        )
-        .is_match(h)
-}
-
-/// `SectionName`, `ObjectName` of a listener: a DNS-1123 subdomain.
-fn is_section_name(s: &str) -> bool {
-    static R: OnceLock<Regex> = OnceLock::new();
-    !s.is_empty()
-        && s.len() <= 253
+    let s = match s.strip_prefix("*.") {
+        Some(rest) if wildcard => rest,
+        _ => s,
+    };
+    s.len() <= 253
         && re(
             &R,
             r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
         )
         .is_match(s)
+}
+
+/// `Hostname` (shared_types.go): a DNS name, optionally with a leading `*.` label; no IP.
+fn is_hostname(h: &str) -> bool {
+    is_subdomain(h, true)
+}
+
+/// `PreciseHostname`: no wildcard.
+fn is_precise_hostname(h: &str) -> bool {
+    is_subdomain(h, false)
+}
+
+/// `SectionName`, `ObjectName` of a listener: a DNS-1123 subdomain.
+fn is_section_name(s: &str) -> bool {
+    is_subdomain(s, false)
 }
 
 /// `HTTPHeaderName` / `HeaderName`: an RFC 7230 token, 1-256 characters.
@@ -675,6 +671,21 @@ fn path_modifier(s: &mut Sink, p: &str, m: &PathModifier) {
     }
 }
 
+/// `hostname` and `path` of a RequestRedirect or URLRewrite filter at `p`.
+fn host_and_path(s: &mut Sink, p: &str, hostname: Option<&str>, path: Option<&PathModifier>) {
+    if let Some(h) = hostname {
+        if !is_precise_hostname(h) {
+            s.err(
+                &format!("{p}.hostname"),
+                format!("{p}.hostname: Invalid value: {h:?}: must be a lowercase DNS name without wildcard"),
+            );
+        }
+    }
+    if let Some(pm) = path {
+        path_modifier(s, &format!("{p}.path"), pm);
+    }
+}
+
 fn backend_object_ref(s: &mut Sink, p: &str, b: &BackendRef) {
     required(s, &format!("{p}.name"), &b.name);
     if b.name.as_deref().is_some_and(|n| n.len() > 253) {
@@ -824,14 +835,7 @@ fn filters(s: &mut Sink, path: &str, fs: &[HttpRouteFilter], allowed: &[&str]) {
             if let Some(sc) = &r.scheme {
                 one_of(s, &format!("{rp}.scheme"), sc, &["http", "https"]);
             }
-            if let Some(h) = &r.hostname {
-                if !is_precise_hostname(h) {
-                    s.err(
-                        &format!("{rp}.hostname"),
-                        format!("{rp}.hostname: Invalid value: {h:?}: must be a lowercase DNS name without wildcard"),
-                    );
-                }
-            }
+            host_and_path(s, &rp, r.hostname.as_deref(), r.path.as_ref());
             if let Some(port) = r.port {
                 port_range(s, &format!("{rp}.port"), port);
             }
@@ -843,23 +847,14 @@ fn filters(s: &mut Sink, path: &str, fs: &[HttpRouteFilter], allowed: &[&str]) {
                     );
                 }
             }
-            if let Some(pm) = &r.path {
-                path_modifier(s, &format!("{rp}.path"), pm);
-            }
         }
         if let Some(u) = &f.url_rewrite {
-            let up = format!("{p}.urlRewrite");
-            if let Some(h) = &u.hostname {
-                if !is_precise_hostname(h) {
-                    s.err(
-                        &format!("{up}.hostname"),
-                        format!("{up}.hostname: Invalid value: {h:?}: must be a lowercase DNS name without wildcard"),
-                    );
-                }
-            }
-            if let Some(pm) = &u.path {
-                path_modifier(s, &format!("{up}.path"), pm);
-            }
+            host_and_path(
+                s,
+                &format!("{p}.urlRewrite"),
+                u.hostname.as_deref(),
+                u.path.as_ref(),
+            );
         }
         if let Some(c) = &f.cors {
             let cp = format!("{p}.cors");
@@ -977,15 +972,69 @@ fn total_matches(s: &mut Sink, counts: impl Iterator<Item = usize>) {
     }
 }
 
+/// What HTTPRoute and GRPCRoute specs share.
+trait RouteSpec {
+    fn refs(&self) -> &[ParentReference];
+    fn hosts(&self) -> &[String];
+    /// Each rule's name and number of matches.
+    fn rules(&self) -> Vec<(Option<&String>, usize)>;
+    fn use_default_gateways(&self) -> bool;
+}
+
+macro_rules! route_spec_impl {
+    ($t:ty) => {
+        impl RouteSpec for $t {
+            fn refs(&self) -> &[ParentReference] {
+                &self.parent_refs
+            }
+            fn hosts(&self) -> &[String] {
+                &self.hostnames
+            }
+            fn rules(&self) -> Vec<(Option<&String>, usize)> {
+                self.rules
+                    .iter()
+                    .map(|r| (r.name.as_ref(), r.matches.len()))
+                    .collect()
+            }
+            fn use_default_gateways(&self) -> bool {
+                self.use_default_gateways.is_some()
+            }
+        }
+    };
+}
+route_spec_impl!(HttpRouteSpec);
+route_spec_impl!(GrpcRouteSpec);
+
+/// The checks of parentRefs, hostnames, rule names and counts both route kinds share.
+fn route_spec(s: &mut Sink, spec: &dyn RouteSpec) {
+    let rules = spec.rules();
+    parent_refs(s, spec.refs());
+    hostnames(s, spec.hosts());
+    max_items(s, "spec.rules", &rules, 16);
+    rule_names(s, rules.iter().map(|r| r.0));
+    total_matches(s, rules.iter().map(|r| r.1));
+    for (ri, (_, n)) in rules.iter().enumerate() {
+        if *n > 64 {
+            let p = format!("spec.rules[{ri}].matches");
+            s.err(
+                &p,
+                format!("{p}: Too many: {n}: must have at most 64 items"),
+            );
+        }
+    }
+    if spec.use_default_gateways() {
+        not_enforced(
+            s,
+            "spec.useDefaultGateways",
+            "meshroute attaches routes through parentRefs only",
+        );
+    }
+}
+
 pub(super) fn validate_http_route(s: &mut Sink, spec: &HttpRouteSpec) {
-    parent_refs(s, &spec.parent_refs);
-    hostnames(s, &spec.hostnames);
-    max_items(s, "spec.rules", &spec.rules, 16);
-    rule_names(s, spec.rules.iter().map(|r| r.name.as_ref()));
-    total_matches(s, spec.rules.iter().map(|r| r.matches.len()));
+    route_spec(s, spec);
     for (ri, rule) in spec.rules.iter().enumerate() {
         let p = format!("spec.rules[{ri}]");
-        max_items(s, &format!("{p}.matches"), &rule.matches, 64);
         for (mi, m) in rule.matches.iter().enumerate() {
             let mp = format!("{p}.matches[{mi}]");
             if let Some(pm) = &m.path {
@@ -1082,26 +1131,14 @@ pub(super) fn validate_http_route(s: &mut Sink, spec: &HttpRouteSpec) {
             );
         }
     }
-    if spec.use_default_gateways.is_some() {
-        not_enforced(
-            s,
-            "spec.useDefaultGateways",
-            "meshroute attaches routes through parentRefs only",
-        );
-    }
 }
 
 pub(super) fn validate_grpc_route(s: &mut Sink, spec: &GrpcRouteSpec) {
     static SERVICE: OnceLock<Regex> = OnceLock::new();
     static METHOD: OnceLock<Regex> = OnceLock::new();
-    parent_refs(s, &spec.parent_refs);
-    hostnames(s, &spec.hostnames);
-    max_items(s, "spec.rules", &spec.rules, 16);
-    rule_names(s, spec.rules.iter().map(|r| r.name.as_ref()));
-    total_matches(s, spec.rules.iter().map(|r| r.matches.len()));
+    route_spec(s, spec);
     for (ri, rule) in spec.rules.iter().enumerate() {
         let p = format!("spec.rules[{ri}]");
-        max_items(s, &format!("{p}.matches"), &rule.matches, 64);
         for (mi, m) in rule.matches.iter().enumerate() {
             let mp = format!("{p}.matches[{mi}]");
             if let Some(mm) = &m.method {
@@ -1154,13 +1191,6 @@ pub(super) fn validate_grpc_route(s: &mut Sink, spec: &GrpcRouteSpec) {
                 "Istio does not implement Gateway API session persistence for GRPCRoute",
             );
         }
-    }
-    if spec.use_default_gateways.is_some() {
-        not_enforced(
-            s,
-            "spec.useDefaultGateways",
-            "meshroute attaches routes through parentRefs only",
-        );
     }
 }
 

@@ -147,6 +147,29 @@ fn header_ops(f: &HeaderFilter, path: &str) -> Result<HeaderOperations, ConfigEr
     })
 }
 
+/// A Request/ResponseHeaderModifier filter onto the route's headers; `false` for other types.
+fn header_filter(
+    out: &mut Option<Headers>,
+    f: &HttpRouteFilter,
+    path: &str,
+) -> Result<bool, ConfigError> {
+    let (h, request) = match f.filter_type.as_deref() {
+        Some("RequestHeaderModifier") => (&f.request_header_modifier, true),
+        Some("ResponseHeaderModifier") => (&f.response_header_modifier, false),
+        _ => return Ok(false),
+    };
+    if let Some(h) = h {
+        let ops = Some(header_ops(h, path)?);
+        let headers = out.get_or_insert_with(Headers::default);
+        if request {
+            headers.request = ops;
+        } else {
+            headers.response = ops;
+        }
+    }
+    Ok(true)
+}
+
 fn redirect(r: &RequestRedirect) -> HttpRedirect {
     let mut out = HttpRedirect {
         // The CRD defaults statusCode to 302 (Istio's own default would be 301).
@@ -439,33 +462,24 @@ fn destinations(
         let path = format!("{base}.backendRefs[{i}]");
         let (dest, invalid) = destination(b, grants, r, route, &path)?;
         errors.extend(invalid);
-        let mut headers = Headers::default();
+        let mut headers = None;
         for (fi, f) in r.filters.iter().enumerate() {
             let fp = format!("{path}.filters[{fi}]");
-            match (
-                f.filter_type.as_deref(),
-                &f.request_header_modifier,
-                &f.response_header_modifier,
-            ) {
-                (Some("RequestHeaderModifier"), Some(h), _) => {
-                    headers.request = Some(header_ops(h, &fp)?)
-                }
-                (Some("ResponseHeaderModifier"), _, Some(h)) => {
-                    headers.response = Some(header_ops(h, &fp)?)
-                }
-                (t, _, _) => {
-                    return Err(ConfigError {
-                        reason: Reason::InvalidFilter,
-                        message: format!("unsupported filter type {:?}", t.unwrap_or("")),
-                        path: fp,
-                    })
-                }
+            if !header_filter(&mut headers, f, &fp)? {
+                return Err(ConfigError {
+                    reason: Reason::InvalidFilter,
+                    message: format!(
+                        "unsupported filter type {:?}",
+                        f.filter_type.as_deref().unwrap_or("")
+                    ),
+                    path: fp,
+                });
             }
         }
         out.push(HttpRouteDestination {
             destination: Some(dest),
             weight: Some(if single { 0 } else { r.weight.unwrap_or(1) }),
-            headers: (headers.request.is_some() || headers.response.is_some()).then_some(headers),
+            headers,
         });
     }
     Ok(out)
@@ -509,19 +523,10 @@ fn convert_http_rule(
     };
     for (fi, f) in r.filters.iter().enumerate() {
         let fp = format!("{base}.filters[{fi}]");
+        if header_filter(&mut out.headers, f, &fp)? {
+            continue;
+        }
         match f.filter_type.as_deref().unwrap_or("") {
-            "RequestHeaderModifier" => {
-                if let Some(h) = &f.request_header_modifier {
-                    out.headers.get_or_insert_with(Headers::default).request =
-                        Some(header_ops(h, &fp)?);
-                }
-            }
-            "ResponseHeaderModifier" => {
-                if let Some(h) = &f.response_header_modifier {
-                    out.headers.get_or_insert_with(Headers::default).response =
-                        Some(header_ops(h, &fp)?);
-                }
-            }
             "RequestRedirect" => out.redirect = f.request_redirect.as_ref().map(redirect),
             "RequestMirror" => {
                 if let Some(mr) = &f.request_mirror {
@@ -630,19 +635,10 @@ fn convert_grpc_rule(
     }
     for (fi, f) in r.filters.iter().enumerate() {
         let fp = format!("{base}.filters[{fi}]");
+        if header_filter(&mut out.headers, f, &fp)? {
+            continue;
+        }
         match f.filter_type.as_deref().unwrap_or("") {
-            "RequestHeaderModifier" => {
-                if let Some(h) = &f.request_header_modifier {
-                    out.headers.get_or_insert_with(Headers::default).request =
-                        Some(header_ops(h, &fp)?);
-                }
-            }
-            "ResponseHeaderModifier" => {
-                if let Some(h) = &f.response_header_modifier {
-                    out.headers.get_or_insert_with(Headers::default).response =
-                        Some(header_ops(h, &fp)?);
-                }
-            }
             // GRPCRoute: a mirror error is a hard error (convertGRPCRoute returns it).
             "RequestMirror" => {
                 if let Some(mr) = &f.request_mirror {

@@ -429,23 +429,7 @@ impl<'a> Cx<'a> {
                 }
                 l.gateways.extend(names);
             }
-            None => {
-                let rc = self.table.route_configs.len();
-                self.table
-                    .route_configs
-                    .push(RouteConfig::new(rc_name.clone(), all));
-                self.table
-                    .listener_index
-                    .insert(port, self.table.listeners.len());
-                self.table.listeners.push(Listener {
-                    name: format!("0.0.0.0_{port}"),
-                    port,
-                    route_config: rc,
-                    route_config_name: rc_name,
-                    server_ports: vec![port],
-                    gateways: names,
-                });
-            }
+            None => self.push_listener(port, rc_name, all, vec![port], names),
         }
     }
 }
@@ -552,35 +536,28 @@ pub fn status(res: &Resources) -> Vec<Diagnostic> {
             continue;
         }
         let conv = convert(res, &grants, &route);
-        if let Some(e) = &conv.hard {
+        let hard = conv.hard.iter().map(|e| {
+            let then = format!("; istiod programs no rule of this {}", route.kind());
+            (e, "Accepted", then)
+        });
+        let soft = conv.errors.iter().map(|e| {
+            let then = if e.path.contains("requestMirror") {
+                "; the mirror is dropped"
+            } else {
+                "; requests for this backend get 500"
+            };
+            (e, "ResolvedRefs", then.to_string())
+        });
+        for (e, condition, then) in hard.chain(soft) {
             out.push(route.diag(
                 res,
                 codes::UNRESOLVED_REF,
                 Severity::Error,
                 &e.path,
                 format!(
-                    "Accepted=False ({}): {}; istiod programs no rule of this {}",
+                    "{condition}=False ({}): {}{then}",
                     e.reason.as_str(),
-                    e.message,
-                    route.kind()
-                ),
-            ));
-        }
-        for e in &conv.errors {
-            out.push(route.diag(
-                res,
-                codes::UNRESOLVED_REF,
-                Severity::Error,
-                &e.path,
-                format!(
-                    "ResolvedRefs=False ({}): {}{}",
-                    e.reason.as_str(),
-                    e.message,
-                    if e.path.contains("requestMirror") {
-                        "; the mirror is dropped"
-                    } else {
-                        "; requests for this backend get 500"
-                    }
+                    e.message
                 ),
             ));
         }

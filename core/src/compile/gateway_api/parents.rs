@@ -208,6 +208,23 @@ pub fn internal_gateway_name(gateway: &str, listener: &str) -> String {
 }
 
 impl<'a> Parents<'a> {
+    fn problem(
+        &mut self,
+        gateway: &'a Object<KubeGateway>,
+        path: String,
+        condition: &'static str,
+        reason: &'static str,
+        message: String,
+    ) {
+        self.problems.push(GatewayProblem {
+            gateway,
+            path,
+            condition,
+            reason,
+            message,
+        });
+    }
+
     /// Every Gateway of an Istio class, listener by listener.
     pub fn build(res: &'a Resources) -> Parents<'a> {
         let mut out = Parents::default();
@@ -222,13 +239,13 @@ impl<'a> Parents<'a> {
                         None => format!("GatewayClass {class:?} not found; meshroute serves Gateways of class \"istio\" (controller {ISTIO_CONTROLLER})"),
                         Some(c) => format!("GatewayClass {class:?} has controller {c:?}; meshroute serves only Istio's {ISTIO_CONTROLLER}"),
                     };
-                    out.problems.push(GatewayProblem {
-                        gateway: gw,
-                        path: "spec.gatewayClassName".into(),
-                        condition: "Accepted",
-                        reason: "InvalidGatewayClass",
+                    out.problem(
+                        gw,
+                        "spec.gatewayClassName".into(),
+                        "Accepted",
+                        "InvalidGatewayClass",
                         message,
-                    });
+                    );
                     continue;
                 }
             }
@@ -247,17 +264,12 @@ impl<'a> Parents<'a> {
                     } else {
                         "HostnameConflict"
                     };
-                    out.problems.push(GatewayProblem {
-                        gateway: gw,
-                        path,
-                        condition: "Conflicted",
-                        reason,
-                        message: format!(
-                            "listener {name:?} conflicts with listener {:?} (same port{}); Istio does not program it",
-                            prior.name.as_deref().unwrap_or(""),
-                            if reason == "HostnameConflict" { " and hostname" } else { ", incompatible protocols" }
-                        ),
-                    });
+                    let message = format!(
+                        "listener {name:?} conflicts with listener {:?} (same port{}); Istio does not program it",
+                        prior.name.as_deref().unwrap_or(""),
+                        if reason == "HostnameConflict" { " and hostname" } else { ", incompatible protocols" }
+                    );
+                    out.problem(gw, path, "Conflicted", reason, message);
                     continue;
                 }
                 accepted.push(l);
@@ -269,13 +281,13 @@ impl<'a> Parents<'a> {
                     } else {
                         String::new()
                     };
-                    out.problems.push(GatewayProblem {
-                        gateway: gw,
-                        path: format!("{path}.protocol"),
-                        condition: "Accepted",
-                        reason: "UnsupportedProtocol",
-                        message: format!("protocol {protocol:?} is unsupported{hint}"),
-                    });
+                    out.problem(
+                        gw,
+                        format!("{path}.protocol"),
+                        "Accepted",
+                        "UnsupportedProtocol",
+                        format!("protocol {protocol:?} is unsupported{hint}"),
+                    );
                 }
                 if l.tls.is_none() && matches!(protocol.as_str(), "HTTPS" | "TLS") {
                     // buildListener: no server for it ("protocol is HTTPS but no TLS section is
@@ -284,22 +296,10 @@ impl<'a> Parents<'a> {
                 }
                 let (allowed_kinds, all_kinds) = supported_kinds(l);
                 if !all_kinds {
-                    out.problems.push(GatewayProblem {
-                        gateway: gw,
-                        path: format!("{path}.allowedRoutes.kinds"),
-                        condition: "ResolvedRefs",
-                        reason: "InvalidRouteKinds",
-                        message: "allowedRoutes.kinds lists a route kind this listener's protocol does not support".into(),
-                    });
+                    out.problem(gw, format!("{path}.allowedRoutes.kinds"), "ResolvedRefs", "InvalidRouteKinds", "allowedRoutes.kinds lists a route kind this listener's protocol does not support".into());
                 }
                 if matches!(protocol.as_str(), "TLS" | "TCP") {
-                    out.problems.push(GatewayProblem {
-                        gateway: gw,
-                        path: format!("{path}.protocol"),
-                        condition: "Programmed",
-                        reason: "NotSupportedByMeshroute",
-                        message: format!("meshroute routes HTTP only: listener {name:?} ({protocol}) gets no Envoy listener (TLSRoute and TCPRoute are not read)"),
-                    });
+                    out.problem(gw, format!("{path}.protocol"), "Programmed", "NotSupportedByMeshroute", format!("meshroute routes HTTP only: listener {name:?} ({protocol}) gets no Envoy listener (TLSRoute and TCPRoute are not read)"));
                 }
                 let hostname = l.hostname.clone().unwrap_or_default();
                 let h = if hostname.is_empty() { "*" } else { &hostname };
