@@ -87,7 +87,10 @@ fn features_doc_names_every_model_field() {
         ("ReferenceGrant", gapi::ReferenceGrant::FIELDS),
         ("ReferenceGrantFrom", gapi::ReferenceGrantFrom::FIELDS),
         ("ReferenceGrantTo", gapi::ReferenceGrantTo::FIELDS),
-        ("LabelSelectorRequirement", gapi::LabelSelectorRequirement::FIELDS),
+        (
+            "LabelSelectorRequirement",
+            gapi::LabelSelectorRequirement::FIELDS,
+        ),
         ("HttpHeader", gapi::HttpHeader::FIELDS),
         ("HttpPathMatch", gapi::HttpPathMatch::FIELDS),
         ("ValueMatch", gapi::ValueMatch::FIELDS),

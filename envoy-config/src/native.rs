@@ -303,7 +303,9 @@ fn append(first: &mut model::HeaderOps, to: model::HeaderOps) {
 
 fn redirect(rd: &table::RedirectAction) -> RedirectAction {
     RedirectAction {
-        path_redirect: rd.uri.clone(),
+        // route.go ApplyRedirect: prefixRewrite wins over uri (a oneof in Envoy).
+        path_redirect: rd.uri.clone().filter(|_| rd.prefix_rewrite.is_none()),
+        prefix_rewrite: rd.prefix_rewrite.clone(),
         host_redirect: rd.authority.clone(),
         scheme_redirect: rd.scheme.clone(),
         port_redirect: rd.port,

@@ -271,6 +271,9 @@ pub enum HashPolicy {
 pub struct RedirectAction {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path_redirect: Option<String>,
+    /// The other `path_rewrite_specifier`: the matched prefix swapped for this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix_rewrite: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host_redirect: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 pub const DEMOAPP: &str = "demoapp:8080";
 
 /// Copies `src` (file or directory of YAML) to `dst` with the pod IPs moved into `net`.
-fn copy_moved(src: &Path, dst: &Path, net: &Net) -> io::Result<()> {
+pub fn copy_moved(src: &Path, dst: &Path, net: &Net) -> io::Result<()> {
     if src.is_dir() {
         std::fs::create_dir_all(dst)?;
         for e in std::fs::read_dir(src)? {
