@@ -1,4 +1,4 @@
-//! Issue 17 in real Envoy: `examples/gateway-api.yaml` — a Gateway API `Gateway` of class `istio`
+//! Issue 17 in real Envoy: `examples/gateway-api/shop.yaml` — a Gateway API `Gateway` of class `istio`
 //! and two HTTPRoutes for one host (weights, a header match, a redirect, a URL rewrite with a
 //! header added, a mirror) — served by the filter on the seed's demoapp pods, the proxy being
 //! the one Istio deploys for the Gateway (listener port 80).
@@ -23,8 +23,8 @@ fn write_config(net: &Net, dir: &Path) -> io::Result<PathBuf> {
         net,
     )?;
     copy_moved(&root.join("gateway-api"), &dir.join("gateway-api"), net)?;
-    let cfg = std::fs::read_to_string(root.join("gateway-api.yaml"))?;
-    let path = dir.join("gateway-api.yaml");
+    let cfg = std::fs::read_to_string(root.join("gateway-api/shop.yaml"))?;
+    let path = dir.join("gateway-api/shop.yaml");
     std::fs::write(&path, format!("{cfg}debug: true\n"))?;
     Ok(path)
 }

@@ -190,6 +190,12 @@ fn validate_value(text: &str) -> Value {
         ("Service", r.services.len()),
         ("Pod", r.pods.len()),
         ("Node", r.nodes.len()),
+        ("Gateway (Gateway API)", r.kube_gateways.len()),
+        ("HTTPRoute", r.http_routes.len()),
+        ("GRPCRoute", r.grpc_routes.len()),
+        ("ReferenceGrant", r.reference_grants.len()),
+        ("GatewayClass", r.gateway_classes.len()),
+        ("Namespace", r.namespaces.len()),
     ] {
         if n > 0 {
             counts.insert(k, n);
@@ -294,6 +300,18 @@ fn implied_proxies(l: &Loaded) -> Vec<ProxyEntry> {
             ),
         };
         push(e, &mut out);
+    }
+    // A Gateway API Gateway is served by the proxy Istio deploys for it (labelled with its name).
+    for g in &res.kube_gateways {
+        let p = ProxyIdentity::gateway(
+            &g.meta.namespace,
+            &[(
+                meshroute_core::compile::GATEWAY_API_NAME_LABEL,
+                g.meta.name.as_str(),
+            )],
+        );
+        let source = format!("Gateway API Gateway {}/{}", g.meta.namespace, g.meta.name);
+        push(entry(p, source), &mut out);
     }
     // Each namespace with workloads (pods that are not gateways, WorkloadEntries) has sidecars.
     let mut namespaces: Vec<(String, usize, usize)> = Vec::new();

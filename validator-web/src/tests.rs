@@ -462,3 +462,38 @@ fn envoy_config_of_a_config_file_keeps_its_keys_and_takes_the_chosen_proxy() {
         "{inc}"
     );
 }
+
+/// The Gateway API example: its Gateway implies the proxy Istio deploys for it, and that proxy
+/// routes the example's HTTPRoutes.
+#[test]
+fn a_gateway_api_gateway_implies_its_proxy_which_routes_its_httproutes() {
+    let text = [
+        include_str!("../../examples/seed/demoapp.yaml"),
+        include_str!("../../examples/gateway-api/resources/gateway.yaml"),
+        include_str!("../../examples/gateway-api/resources/routes.yaml"),
+    ]
+    .join("\n---\n");
+    let v = parse(&validate(&text));
+    assert_eq!(v["counts"]["HTTPRoute"], 2, "{v}");
+    let p = parse(&proxies(&text));
+    let gw = p
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .find(|e| e["source"] == "Gateway API Gateway default/shop")
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("no proxy for the Gateway API Gateway: {p}"));
+    assert_eq!(
+        gw["labels"]["gateway.networking.k8s.io/gateway-name"],
+        "shop"
+    );
+    let s = parse(&simulate(
+        &text,
+        &gw.to_string(),
+        r#"{"url":"http://shop.example.com/old/x"}"#,
+    ));
+    assert_eq!(s["status"], 301, "{s}");
+    assert_eq!(s["location"], "http://shop.example.com/new/x");
+    assert_eq!(s["listener"], "0.0.0.0_80");
+}

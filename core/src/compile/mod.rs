@@ -36,7 +36,10 @@ mod virtual_service;
 #[cfg(test)]
 mod tests;
 
-pub use gateway_api::{codes as gateway_api_codes, status as gateway_api_status};
+pub use gateway_api::{
+    codes as gateway_api_codes, status as gateway_api_status,
+    GATEWAY_NAME_LABEL as GATEWAY_API_NAME_LABEL,
+};
 pub use retry::default_retry;
 pub use route::grpc_code;
 
