@@ -7,7 +7,15 @@
 //!
 //! Needs `python3` and the CLI (`cargo build -p meshroute-cli`; `MESHROUTE_BIN` overrides the
 //! path). Without `../shared` (or `$MESHROUTE_SHARED`) it prints one line and passes.
+//!
+//! A second test checks what run.py cannot: the upstream headers the conformance tests expect
+//! (recorded per request under `unchecked`), by routing those requests through meshroute-core
+//! and applying the decision's header operations the way Envoy does.
 
+use meshroute_core::lb::SplitMix64;
+use meshroute_core::resources::LoadOptions;
+use meshroute_core::route::{route, Outcome, Request};
+use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -107,4 +115,145 @@ fn gateway_api_conformance() {
         new.len(),
         new.join("\n")
     );
+}
+
+/// Applies a forward's request header operations as Envoy does (remove, then set, then add,
+/// which appends a value) to `headers` (lower-case names, values in arrival order).
+fn upstream_headers(
+    mut headers: Vec<(String, String)>,
+    ops: &meshroute_core::table::HeaderOps,
+) -> Vec<(String, String)> {
+    headers.retain(|(k, _)| !ops.remove.contains(k));
+    for (k, v) in &ops.set {
+        headers.retain(|(h, _)| h != k);
+        headers.push((k.clone(), v.clone()));
+    }
+    for (k, v) in &ops.add {
+        headers.push((k.clone(), v.clone()));
+    }
+    headers
+}
+
+#[test]
+fn gateway_api_conformance_upstream_headers() {
+    let dir = suite();
+    let Ok(text) = std::fs::read_to_string(dir.join("scenarios.json")) else {
+        println!(
+            "conformance: {} not found; Gateway API upstream header checks not run",
+            dir.display()
+        );
+        return;
+    };
+    let all: serde_json::Map<String, Value> =
+        serde_json::from_str(&text).expect("scenarios.json parses");
+    let (mut checked, mut failures) = (0, Vec::new());
+    for (file, sc) in &all {
+        let requests = sc["requests"].as_array().cloned().unwrap_or_default();
+        if !requests.iter().any(|r| r.get("unchecked").is_some()) {
+            continue;
+        }
+        let config = serde_json::json!({"proxy": sc["proxy"], "resources": sc["resources"]});
+        let prepared = meshroute_core::check::prepare(
+            file,
+            config.to_string().as_bytes(),
+            &LoadOptions::default(),
+        )
+        .unwrap_or_else(|d| panic!("{file}: refused: {d:?}"));
+        for (i, r) in requests.iter().enumerate() {
+            let Some(unchecked) = r.get("unchecked") else {
+                continue;
+            };
+            checked += 1;
+            let url = r["url"].as_str().unwrap_or("");
+            let rest = url.split_once("://").map_or(url, |(_, r)| r);
+            let (authority, path) = match rest.find('/') {
+                Some(p) => (&rest[..p], &rest[p..]),
+                None => (rest, "/"),
+            };
+            let sent: Vec<(String, String)> = r["headers"]
+                .as_object()
+                .map(|h| {
+                    h.iter()
+                        .map(|(k, v)| {
+                            (k.to_ascii_lowercase(), v.as_str().unwrap_or("").to_string())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let host = sent
+                .iter()
+                .find(|(k, _)| k == "host")
+                .map_or(authority.to_string(), |(_, v)| v.clone());
+            let raw: Vec<(&[u8], &[u8])> = sent
+                .iter()
+                .filter(|(k, _)| k != "host")
+                .map(|(k, v)| (k.as_bytes(), v.as_bytes()))
+                .collect();
+            let req = Request {
+                listener_port: r["listenerPort"].as_u64().unwrap_or(80) as u32,
+                authority: host.as_bytes(),
+                path: path.as_bytes(),
+                method: r["method"].as_str().unwrap_or("GET").as_bytes(),
+                scheme: b"http",
+                headers: &raw,
+                source_ip: None,
+            };
+            let d = route(&prepared.table, &req, &mut SplitMix64(1), false);
+            let Outcome::Forward(f) = &d.outcome else {
+                failures.push(format!("{file}#{i}: not forwarded"));
+                continue;
+            };
+            let got = upstream_headers(
+                sent.into_iter().filter(|(k, _)| k != "host").collect(),
+                &f.request_headers,
+            );
+            let value = |name: &str| {
+                let vs: Vec<&str> = got
+                    .iter()
+                    .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.as_str())
+                    .collect();
+                (!vs.is_empty()).then(|| vs.join(","))
+            };
+            for (name, want) in unchecked["upstreamHeaders"]
+                .as_object()
+                .into_iter()
+                .flatten()
+            {
+                let want = want.as_str().unwrap_or("");
+                if value(name).as_deref() != Some(want) {
+                    failures.push(format!(
+                        "{file}#{i} upstream header {name}: expected {want:?} got {:?}",
+                        value(name)
+                    ));
+                }
+            }
+            for name in unchecked["absentUpstreamHeaders"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let name = name.as_str().unwrap_or("");
+                if let Some(v) = value(name) {
+                    failures.push(format!(
+                        "{file}#{i} upstream header {name}: expected absent got {v:?}"
+                    ));
+                }
+            }
+        }
+    }
+    let failing: BTreeSet<&str> = failures
+        .iter()
+        .filter_map(|f| f.split(' ').next())
+        .map(|f| f.trim_end_matches(':'))
+        .collect();
+    println!(
+        "Gateway API conformance, upstream headers: {}/{checked} requests as expected",
+        checked - failing.len()
+    );
+    assert!(
+        checked > 0,
+        "no request of the suite records upstream headers"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
