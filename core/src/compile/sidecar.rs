@@ -16,11 +16,14 @@ impl<'a> Cx<'a> {
     // Sidecar: a route configuration per HTTP service port (httproute.go).
 
     pub(super) fn build_sidecar(&mut self) {
-        let vss: Vec<Vs> = self
+        let user: Vec<Vs> = self
             .virtual_services()
             .into_iter()
             .filter(|v| v.gateways.iter().any(|g| g == MESH_GATEWAY))
             .collect();
+        // Gateway API mesh (GAMMA) routes join them (compile/gateway_api/mesh.rs).
+        let mesh = self.mesh_virtual_services();
+        let vss = self.with_mesh_routes(user, &mesh);
         let services: Vec<&Service> = self
             .reg
             .services

@@ -279,7 +279,7 @@ impl<'r> Backends<'r> {
 /// (an empty destination, so its share of traffic finds no cluster: 500).
 fn destination(
     b: &Backends,
-    grants: &Grants,
+    grants: Option<&Grants>,
     to: &BackendRef,
     route: &RouteObj,
     path: &str,
@@ -297,8 +297,9 @@ fn destination(
         ("core", k) => ("", k),
         gk => gk,
     };
-    // Checked first: a cross-namespace reference needs a ReferenceGrant (gateway parents).
-    if let Some(to_ns) = to.namespace.as_deref().filter(|n| *n != ns) {
+    // Checked first: a cross-namespace reference needs a ReferenceGrant — for gateway parents
+    // (`enforceRefGrant`); `grants` is `None` for mesh parents.
+    if let (Some(grants), Some(to_ns)) = (grants, to.namespace.as_deref().filter(|n| *n != ns)) {
         if !grants.backend_allowed(route.kind(), ns, group, kind, name, to_ns) {
             return Ok((
                 Destination::default(),
@@ -407,7 +408,7 @@ fn destination(
 /// `createMirrorFilter`: any error drops the mirror (and is reported).
 fn mirror(
     b: &Backends,
-    grants: &Grants,
+    grants: Option<&Grants>,
     m: &RequestMirror,
     route: &RouteObj,
     path: &str,
@@ -445,7 +446,7 @@ fn mirror(
 /// remaining one takes all traffic; only header modifiers are allowed on a backendRef.
 fn destinations(
     b: &Backends,
-    grants: &Grants,
+    grants: Option<&Grants>,
     refs: &[BackendRef],
     route: &RouteObj,
     base: &str,
@@ -500,7 +501,7 @@ fn weight_sum(refs: &[BackendRef]) -> i64 {
 /// `convertHTTPRoute` for one match (`m`) of rule `ri`.
 fn convert_http_rule(
     b: &Backends,
-    grants: &Grants,
+    grants: Option<&Grants>,
     route: &RouteObj,
     ri: usize,
     r: &HttpRouteRule,
@@ -606,7 +607,7 @@ fn convert_http_rule(
 /// `convertGRPCRoute` for one match (`None`: a rule without matches).
 fn convert_grpc_rule(
     b: &Backends,
-    grants: &Grants,
+    grants: Option<&Grants>,
     route: &RouteObj,
     ri: usize,
     r: &GrpcRouteRule,
@@ -673,7 +674,8 @@ fn convert_grpc_rule(
 
 /// Converts every rule of a route (`route_collections.go`: each match its own route; a rule
 /// without matches gets the CRD default `PathPrefix /` for HTTPRoute, none for GRPCRoute).
-pub fn convert(res: &Resources, grants: &Grants, route: &RouteObj) -> Conversion {
+/// `grants`: the ReferenceGrants to enforce (gateway parents), `None` for mesh parents.
+pub fn convert(res: &Resources, grants: Option<&Grants>, route: &RouteObj) -> Conversion {
     let b = Backends::new(res);
     let mut c = Conversion::default();
     let default_match = [HttpRouteMatch::default()];

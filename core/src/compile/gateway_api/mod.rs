@@ -20,6 +20,7 @@
 //! NAME}}`, listening on each listener's own port.
 
 mod conversion;
+mod mesh;
 mod parents;
 mod references;
 
@@ -129,7 +130,7 @@ impl<'a> RouteObj<'a> {
         }
     }
     /// `sortRoutesByCreationTime`: creation time, then namespace, then name.
-    fn creation_key(&self) -> (String, String, String) {
+    pub(super) fn creation_key(&self) -> (String, String, String) {
         let m = self.meta();
         (
             m.creation_timestamp.clone().unwrap_or_default(),
@@ -192,8 +193,10 @@ impl<'a> Cx<'a> {
         let parents = Parents::build(res);
         let grants = Grants::build(res);
         let routes = all_routes(res);
-        let conversions: Vec<Conversion> =
-            routes.iter().map(|r| convert(res, &grants, r)).collect();
+        let conversions: Vec<Conversion> = routes
+            .iter()
+            .map(|r| convert(res, Some(&grants), r))
+            .collect();
 
         // HTTPRouteCollection: per accepted parent (sorted by internal name) and route
         // hostname (`*` without hostnames) allowed by listener isolation, one VirtualService.
@@ -452,6 +455,7 @@ pub fn status(res: &Resources) -> Vec<Diagnostic> {
     for route in all_routes(res) {
         let rps = route_parents(&parents, &route);
         let mut istio_parent = false;
+        let mut mesh_parent = false;
         for (i, r) in route.parent_refs().iter().enumerate() {
             let path = format!("spec.parentRefs[{i}]");
             match parent_target(r, route.namespace()) {
@@ -522,20 +526,41 @@ pub fn status(res: &Resources) -> Vec<Diagnostic> {
                         ),
                     ));
                 }
+                ParentTarget::Mesh if r.kind.as_deref() == Some("Service") => {
+                    let ns = r.namespace.as_deref().unwrap_or(route.namespace());
+                    let name = r.name.as_deref().unwrap_or("");
+                    if res
+                        .services
+                        .iter()
+                        .any(|s| s.meta.namespace == ns && s.meta.name == name)
+                    {
+                        mesh_parent = true;
+                    } else {
+                        out.push(route.diag(
+                            res,
+                            codes::NOT_ACCEPTED,
+                            Severity::Warning,
+                            &path,
+                            format!("Accepted=False (NoMatchingParent): parent service: {name:?} not found"),
+                        ));
+                    }
+                }
                 ParentTarget::Mesh => out.push(route.diag(
                     res,
                     crate::diag::codes::NOT_ENFORCED,
                     Severity::Warning,
                     &path,
-                    "mesh (GAMMA) parentRefs (a Service or ServiceEntry) are accepted but not applied: meshroute compiles Gateway API routes for gateway proxies only".into(),
+                    "a ServiceEntry parentRef (mesh, GAMMA) is accepted but not applied: meshroute applies mesh routes to Service parents only".into(),
                 )),
                 ParentTarget::Other => {}
             }
         }
-        if !istio_parent {
-            continue;
-        }
-        let conv = convert(res, &grants, &route);
+        // Gateway parents enforce ReferenceGrants; mesh parents do not (`enforceRefGrant`).
+        let conv = match (istio_parent, mesh_parent) {
+            (true, _) => convert(res, Some(&grants), &route),
+            (false, true) => convert(res, None, &route),
+            (false, false) => continue,
+        };
         let hard = conv.hard.iter().map(|e| {
             let then = format!("; istiod programs no rule of this {}", route.kind());
             (e, "Accepted", then)

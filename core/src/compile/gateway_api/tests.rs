@@ -816,3 +816,97 @@ fn unknown_fields_in_gateway_api_resources_are_refused() {
         diags[0].message
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Mesh (GAMMA) routes on sidecars (route_collections.go mesh parents)
+
+fn sidecar(ns: &str) -> ProxyIdentity {
+    ProxyIdentity::sidecar(ns, &[("app", "client")])
+}
+
+fn mesh_route(ns: &str, rules: &str) -> String {
+    format!(
+        "\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: m, namespace: {ns}}}\nspec:\n  parentRefs: [{{group: '', kind: Service, name: a, namespace: infra, port: 8080}}]\n  rules:\n{rules}\n"
+    )
+}
+
+#[test]
+fn a_route_with_a_service_parent_applies_on_sidecars_for_that_service() {
+    let r = mesh_route(
+        "infra",
+        "  - matches: [{path: {value: /v2}}]\n    backendRefs: [{name: b, port: 8080}]\n  - backendRefs: [{name: a, port: 8080}]",
+    );
+    let t = compile(&resources(&r), &sidecar("apps")).0;
+    let to =
+        |path: &str| send(&t, 8080, "a.infra.svc.cluster.local:8080", path, "GET", &[]).cluster;
+    assert_eq!(to("/v2/x"), cluster("b", "infra", 8080));
+    assert_eq!(
+        to("/v2example"),
+        cluster("a", "infra", 8080),
+        "segment-aware prefix"
+    );
+    // Other services keep their default routes.
+    assert_eq!(
+        send(
+            &t,
+            8080,
+            "b.infra.svc.cluster.local:8080",
+            "/v2/x",
+            "GET",
+            &[]
+        )
+        .cluster,
+        cluster("b", "infra", 8080)
+    );
+    assert!(status_diags(&r).is_empty(), "{:?}", status_diags(&r));
+}
+
+#[test]
+fn a_consumer_mesh_route_applies_only_in_its_own_namespace_and_needs_no_reference_grant() {
+    let r = mesh_route(
+        "apps",
+        "  - backendRefs: [{name: d, namespace: apps, port: 9090}]",
+    );
+    let in_apps = compile(&resources(&r), &sidecar("apps")).0;
+    assert_eq!(
+        send(
+            &in_apps,
+            8080,
+            "a.infra.svc.cluster.local:8080",
+            "/",
+            "GET",
+            &[]
+        )
+        .cluster,
+        cluster("d", "apps", 9090)
+    );
+    let elsewhere = compile(&resources(&r), &sidecar("infra")).0;
+    assert_eq!(
+        send(
+            &elsewhere,
+            8080,
+            "a.infra.svc.cluster.local:8080",
+            "/",
+            "GET",
+            &[]
+        )
+        .cluster,
+        cluster("a", "infra", 8080)
+    );
+}
+
+#[test]
+fn a_mesh_route_to_a_missing_service_parent_is_not_accepted() {
+    let r = mesh_route("infra", "  - backendRefs: [{name: a, port: 8080}]").replace(
+        "name: a, namespace: infra, port",
+        "name: nowhere, namespace: infra, port",
+    );
+    let d = status_diags(&r);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].message
+            .contains("parent service: \"nowhere\" not found"),
+        "{}",
+        d[0].message
+    );
+}
