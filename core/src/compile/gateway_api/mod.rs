@@ -171,6 +171,13 @@ pub fn serves(proxy: &ProxyIdentity, gw: &Object<KubeGateway>) -> bool {
             .any(|l| proxy.labels.get(*l) == Some(&gw.meta.name))
 }
 
+/// What a listener's virtual hosts come from: an internal VirtualService of Gateway API routes,
+/// or a user VirtualService (index into the proxy's VirtualServices) naming the internal gateway.
+enum Bound<'m> {
+    Api(&'m Merged),
+    User(usize),
+}
+
 /// One internal VirtualService: the rules of every route attached to one listener for one
 /// hostname (`mergeHTTPRoutes`, keyed `<internal gateway>/<hostname>`).
 struct Merged {
@@ -193,6 +200,7 @@ impl<'a> Cx<'a> {
         let parents = Parents::build(res);
         let grants = Grants::build(res);
         let routes = all_routes(res);
+        let user_vss = self.virtual_services();
         let conversions: Vec<Conversion> = routes
             .iter()
             .map(|r| convert(res, Some(&grants), r))
@@ -271,36 +279,65 @@ impl<'a> Cx<'a> {
             let mut index: HashMap<String, usize> = HashMap::new();
             for server in &servers {
                 let is_tls = server.protocol == "HTTPS";
-                // The VirtualServices bound to this listener, oldest first.
-                let mut bound: Vec<&Merged> = merged
+                // The VirtualServices bound to this listener, in VirtualServicesForGateway's
+                // order: the user's private and exported ones, then the public ones —
+                // Gateway API routes of the proxy's namespace first — each by creation. A
+                // user VirtualService may name the internal gateway (IST0165 warns).
+                let mut bound: Vec<((u8, (String, String, String)), Bound)> = Vec::new();
+                for m in merged
                     .values()
                     .filter(|m| m.internal_name == server.internal_name)
-                    .collect();
-                bound.sort_by_key(|m| {
-                    let oldest = routes[m.routes[0]].creation_key();
-                    (oldest.0, m.host.clone())
-                });
-                for m in bound {
-                    let vs_ns = routes[m.routes[0]].namespace();
+                {
+                    let oldest = &routes[m.routes[0]];
+                    let own = oldest.namespace() == self.proxy.namespace;
+                    let (ts, _, ns) = oldest.creation_key();
+                    let name = format!("{}~{}", m.internal_name.replace('/', "~"), m.host);
+                    bound.push(((if own { 2 } else { 3 }, (ts, name, ns)), Bound::Api(m)));
+                }
+                for (vi, v) in user_vss.iter().enumerate() {
+                    if !v.gateways.contains(&server.internal_name) {
+                        continue;
+                    }
+                    let group = super::virtual_service::vs_visibility_group(
+                        &v.obj.spec.export_to,
+                        &v.obj.meta.namespace,
+                        &self.proxy.namespace,
+                    )
+                    .map_or(3, |g| if g == 2 { 3 } else { g });
+                    bound.push(((group, super::creation_key(v.obj)), Bound::User(vi)));
+                }
+                bound.sort_by(|a, b| a.0.cmp(&b.0));
+                for (_, b) in bound {
+                    let (vs_ns, vs_hosts) = match &b {
+                        Bound::Api(m) => (routes[m.routes[0]].namespace(), vec![m.host.clone()]),
+                        Bound::User(vi) => (
+                            user_vss[*vi].obj.meta.namespace.as_str(),
+                            user_vss[*vi].hosts.clone(),
+                        ),
+                    };
                     let server_hosts = super::gateway::names_for_namespace(
                         &server.hostnames,
                         vs_ns,
                         &server.gateway.meta.namespace,
                     );
-                    let hosts =
-                        super::gateway::intersection(&server_hosts, std::slice::from_ref(&m.host));
+                    let hosts = super::gateway::intersection(&server_hosts, &vs_hosts);
                     if hosts.is_empty() {
                         continue;
                     }
-                    let translated = self.translate_merged(
-                        m,
-                        &routes,
-                        &conversions,
-                        &stand_ins,
-                        port,
-                        &server.internal_name,
-                        is_tls,
-                    );
+                    let translated = match b {
+                        Bound::Api(m) => self.translate_merged(
+                            m,
+                            &routes,
+                            &conversions,
+                            &stand_ins,
+                            port,
+                            &server.internal_name,
+                            is_tls,
+                        ),
+                        Bound::User(vi) => {
+                            self.translate_vs(&user_vss[vi], port, &server.internal_name, is_tls)
+                        }
+                    };
                     if translated.is_empty() {
                         continue;
                     }
