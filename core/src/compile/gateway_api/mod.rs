@@ -171,6 +171,9 @@ pub fn serves(proxy: &ProxyIdentity, gw: &Object<KubeGateway>) -> bool {
             .any(|l| proxy.labels.get(*l) == Some(&gw.meta.name))
 }
 
+/// A bound VirtualService's place: visibility group, then creation (time, name, namespace).
+type BoundOrder = (u8, (String, String, String));
+
 /// What a listener's virtual hosts come from: an internal VirtualService of Gateway API routes,
 /// or a user VirtualService (index into the proxy's VirtualServices) naming the internal gateway.
 enum Bound<'m> {
@@ -283,7 +286,7 @@ impl<'a> Cx<'a> {
                 // order: the user's private and exported ones, then the public ones —
                 // Gateway API routes of the proxy's namespace first — each by creation. A
                 // user VirtualService may name the internal gateway (IST0165 warns).
-                let mut bound: Vec<((u8, (String, String, String)), Bound)> = Vec::new();
+                let mut bound: Vec<(BoundOrder, Bound)> = Vec::new();
                 for m in merged
                     .values()
                     .filter(|m| m.internal_name == server.internal_name)
