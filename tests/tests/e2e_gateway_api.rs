@@ -5,9 +5,9 @@
 
 mod actions_support;
 
-use actions_support::{copy_moved, echo, echoed};
+use actions_support::{echo, echoed, write_config};
 use meshroute_tests::harness::http::{tally, Response};
-use meshroute_tests::harness::{eventually, repo_root, Net, Scenario};
+use meshroute_tests::harness::{eventually, Net, Scenario};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,18 +15,8 @@ use std::time::Duration;
 const HOST: &str = "shop.example.com";
 
 /// Writes the example and what it includes into `dir`, pod IPs moved into `net`.
-fn write_config(net: &Net, dir: &Path) -> io::Result<PathBuf> {
-    let root = repo_root().join("examples");
-    copy_moved(
-        &root.join("seed/demoapp.yaml"),
-        &dir.join("seed/demoapp.yaml"),
-        net,
-    )?;
-    copy_moved(&root.join("gateway-api"), &dir.join("gateway-api"), net)?;
-    let cfg = std::fs::read_to_string(root.join("gateway-api/shop.yaml"))?;
-    let path = dir.join("gateway-api/shop.yaml");
-    std::fs::write(&path, format!("{cfg}debug: true\n"))?;
-    Ok(path)
+fn write(net: &Net, dir: &Path) -> io::Result<PathBuf> {
+    write_config("gateway-api/shop.yaml", &["gateway-api"], net, dir)
 }
 
 fn is_v11(r: &Response) -> bool {
@@ -46,9 +36,8 @@ fn e2e_gateway_api_routes_native() {
 }
 
 fn run(test: &str, native: bool) {
-    let Some(s) = Scenario::start_config(test, &[], write_config, |o| {
-        o.listener_port(80).native(native)
-    }) else {
+    let Some(s) = Scenario::start_config(test, &[], write, |o| o.listener_port(80).native(native))
+    else {
         return;
     };
 
