@@ -494,8 +494,10 @@ fn rule_name(name: Option<&String>, route: &RouteObj, i: usize) -> String {
     }
 }
 
+/// Σ weights (default 1); saturating, since unvalidated input may hold any int64.
 fn weight_sum(refs: &[BackendRef]) -> i64 {
-    refs.iter().map(|r| r.weight.unwrap_or(1)).sum()
+    refs.iter()
+        .fold(0i64, |s, r| s.saturating_add(r.weight.unwrap_or(1)))
 }
 
 /// `convertHTTPRoute` for one match (`m`) of rule `ri`.

@@ -960,3 +960,39 @@ fn an_istio_gateway_on_the_same_proxy_and_port_shares_the_route_configuration() 
         cluster("a", "infra", 8080)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Absurd input: compile (without validation) and route never panic
+
+#[test]
+fn absurd_gateway_api_input_compiles_and_routes_without_panicking() {
+    let cases = [
+        "  rules:\n  - backendRefs: [{name: a, port: 8080, weight: 9223372036854775807}, {name: b, port: 8080, weight: 9223372036854775807}]",
+        "  rules:\n  - backendRefs: [{name: a, port: -5, weight: -3}, {name: '', port: 99999999999}]",
+        "  rules:\n  - matches: [{path: {type: Nonsense, value: ''}}, {path: {type: RegularExpression, value: '(['}}]\n    backendRefs: [{name: a, port: 8080}]",
+        "  rules:\n  - matches: [{headers: [{name: '', value: ''}], queryParams: [{type: RegularExpression, name: q, value: '*'}]}]",
+        "  rules:\n  - filters: [{type: RequestRedirect}, {type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch}}}, {type: RequestMirror, requestMirror: {fraction: {numerator: 5, denominator: 0}}}]",
+        "  rules:\n  - filters: [{type: RequestRedirect, requestRedirect: {statusCode: 999, port: -1, path: {type: ReplaceFullPath}}}]",
+        "  rules:\n  - timeouts: {request: 99999h99999h, backendRequest: x}\n    retry: {attempts: -7, codes: [-1, 99999]}\n    backendRefs: [{name: a, port: 8080}]",
+        "  hostnames: ['', '*', '*.*', '...']\n  rules:\n  - filters: [{type: CORS, cors: {allowOrigins: ['*a*b*', ''], maxAge: -4}}]\n    backendRefs: [{name: a, port: 8080}]",
+    ];
+    let gateways = [
+        GATEWAY.to_string(),
+        listener_gateway("  - {name: '', port: -80, protocol: ''}\n  - {port: 0}\n  - {name: x, port: 80, protocol: HTTPS}"),
+        listener_gateway("  - {name: a, port: 80, protocol: HTTP, hostname: '*', allowedRoutes: {namespaces: {from: Selector, selector: {matchExpressions: [{key: k, operator: Bogus}]}}, kinds: [{kind: ''}]}}"),
+    ];
+    for gw in &gateways {
+        for c in &cases {
+            let text = format!("{BASE}---{gw}---{}", route_yaml("r", "infra", c));
+            let (res, _) = load(&[("t.yaml", &text)], &LoadOptions::default());
+            let _ = crate::validate::validate(&res);
+            let _ = crate::compile::gateway_api_status(&res);
+            for p in [proxy(), sidecar("infra")] {
+                let t = compile(&res, &p).0;
+                for path in ["/", "/x/y?q=1", "", "//", "/%2f"] {
+                    let _ = send(&t, 80, "x.example", path, "GET", &[("q", "1")]);
+                }
+            }
+        }
+    }
+}
