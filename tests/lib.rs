@@ -21,3 +21,15 @@
 
 pub mod harness;
 pub mod shared;
+
+/// The shared folder beside the repository (`<repo>/../shared`), or `$MESHROUTE_SHARED` when
+/// set (a git worktree has no `../shared` of its own): the conformance suites live there.
+pub fn shared_dir() -> std::path::PathBuf {
+    match std::env::var_os("MESHROUTE_SHARED") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join("..")
+            .join("shared"),
+    }
+}

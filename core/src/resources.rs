@@ -6,6 +6,10 @@
 
 use crate::decode::{Decoder, FromNode};
 use crate::diag::{codes, Diagnostic, Severity};
+use crate::model::gateway_api::{
+    GatewayClass, GrpcRouteSpec, HttpRouteSpec, KubeGateway, Namespace, ReferenceGrant,
+    GATEWAY_API_VERSIONS,
+};
 use crate::model::istio::{DestinationRule, Gateway, ServiceEntry, VirtualService, WorkloadEntry};
 use crate::model::kube::{KubeNode, ObjectMeta, Pod, PodSpec, PodStatus, SecretSpec, ServiceSpec};
 use crate::node::{Node, Pos, Value};
@@ -24,6 +28,13 @@ pub enum Kind {
     Pod,
     Node,
     Secret,
+    /// Kubernetes Gateway API `Gateway` (`gateway.networking.k8s.io`).
+    KubeGateway,
+    HttpRoute,
+    GrpcRoute,
+    ReferenceGrant,
+    GatewayClass,
+    Namespace,
 }
 
 impl Kind {
@@ -38,7 +49,28 @@ impl Kind {
             Kind::Pod => "Pod",
             Kind::Node => "Node",
             Kind::Secret => "Secret",
+            Kind::KubeGateway => "Gateway",
+            Kind::HttpRoute => "HTTPRoute",
+            Kind::GrpcRoute => "GRPCRoute",
+            Kind::ReferenceGrant => "ReferenceGrant",
+            Kind::GatewayClass => "GatewayClass",
+            Kind::Namespace => "Namespace",
         }
+    }
+    /// Gateway API kinds: CRDs, decoded strictly like Istio's.
+    pub fn is_gateway_api(self) -> bool {
+        matches!(
+            self,
+            Kind::KubeGateway
+                | Kind::HttpRoute
+                | Kind::GrpcRoute
+                | Kind::ReferenceGrant
+                | Kind::GatewayClass
+        )
+    }
+    /// Cluster-scoped kinds have no namespace.
+    fn cluster_scoped(self) -> bool {
+        matches!(self, Kind::GatewayClass | Kind::Namespace)
     }
     fn is_istio(self) -> bool {
         matches!(
@@ -168,6 +200,13 @@ pub struct Resources {
     /// Secrets (gateway certificates for `credentialName`).
     pub secrets: Vec<Object<SecretSpec>>,
     pub nodes: Vec<Object<KubeNode>>,
+    /// Gateway API (see [`crate::model::gateway_api`]).
+    pub kube_gateways: Vec<Object<KubeGateway>>,
+    pub http_routes: Vec<Object<HttpRouteSpec>>,
+    pub grpc_routes: Vec<Object<GrpcRouteSpec>>,
+    pub reference_grants: Vec<Object<ReferenceGrant>>,
+    pub gateway_classes: Vec<Object<GatewayClass>>,
+    pub namespaces: Vec<Object<Namespace>>,
     /// (kind, namespace, name) of everything loaded, to spot duplicates without a scan.
     keys: std::collections::HashSet<(Kind, String, String)>,
 }
@@ -442,8 +481,23 @@ impl Resources {
             ("Pod", "v1") => Kind::Pod,
             ("Node", "v1") => Kind::Node,
             ("Secret", "v1") => Kind::Secret,
+            ("Namespace", "v1") => Kind::Namespace,
+            ("Gateway", v) if GATEWAY_API_VERSIONS.contains(&v) => Kind::KubeGateway,
+            ("HTTPRoute", v) if GATEWAY_API_VERSIONS.contains(&v) => Kind::HttpRoute,
+            ("GRPCRoute", v) if GATEWAY_API_VERSIONS.contains(&v) => Kind::GrpcRoute,
+            ("ReferenceGrant", v) if GATEWAY_API_VERSIONS.contains(&v) => Kind::ReferenceGrant,
+            ("GatewayClass", v) if GATEWAY_API_VERSIONS.contains(&v) => Kind::GatewayClass,
             (k, v) => {
-                let what = if matches!(
+                let what = if v.starts_with("gateway.networking.k8s.io/")
+                    && matches!(
+                        k,
+                        "Gateway" | "HTTPRoute" | "GRPCRoute" | "ReferenceGrant" | "GatewayClass"
+                    ) {
+                    format!(
+                        "{k} with apiVersion {v:?} ignored: meshroute reads {}",
+                        GATEWAY_API_VERSIONS.join(", ")
+                    )
+                } else if matches!(
                     k,
                     "VirtualService"
                         | "DestinationRule"
@@ -476,7 +530,11 @@ impl Resources {
                 return;
             }
         };
-        let meta = decode_meta(&node, &opts.default_namespace);
+        let mut meta = decode_meta(&node, &opts.default_namespace);
+        if kind.cluster_scoped() {
+            meta.namespace.clear();
+            meta.namespace_explicit = false;
+        }
         if opts.drop_system_namespaces
             && matches!(
                 meta.namespace.as_str(),
@@ -501,7 +559,7 @@ impl Resources {
             diags.push(diag);
             return;
         }
-        if kind.is_istio() {
+        if kind.is_istio() || kind.is_gateway_api() {
             if let Value::Map(entries) = &node.value {
                 for (k, _) in entries {
                     if !matches!(
@@ -557,6 +615,12 @@ impl Resources {
                 }
                 self.secrets.push(obj);
             }
+            Kind::KubeGateway => push!(kube_gateways, KubeGateway),
+            Kind::HttpRoute => push!(http_routes, HttpRouteSpec),
+            Kind::GrpcRoute => push!(grpc_routes, GrpcRouteSpec),
+            Kind::ReferenceGrant => push!(reference_grants, ReferenceGrant),
+            Kind::GatewayClass => push!(gateway_classes, GatewayClass),
+            Kind::Namespace => push!(namespaces, Namespace),
             Kind::Pod => {
                 let spec = PodSpec::from_node(spec_node, "spec", &mut d).unwrap_or_default();
                 let status = node
@@ -647,6 +711,12 @@ impl Resources {
             Kind::Pod => find(&self.pods, src),
             Kind::Node => find(&self.nodes, src),
             Kind::Secret => find(&self.secrets, src),
+            Kind::KubeGateway => find(&self.kube_gateways, src),
+            Kind::HttpRoute => find(&self.http_routes, src),
+            Kind::GrpcRoute => find(&self.grpc_routes, src),
+            Kind::ReferenceGrant => find(&self.reference_grants, src),
+            Kind::GatewayClass => find(&self.gateway_classes, src),
+            Kind::Namespace => find(&self.namespaces, src),
         }
     }
 
@@ -661,6 +731,12 @@ impl Resources {
             + self.pods.len()
             + self.nodes.len()
             + self.secrets.len()
+            + self.kube_gateways.len()
+            + self.http_routes.len()
+            + self.grpc_routes.len()
+            + self.reference_grants.len()
+            + self.gateway_classes.len()
+            + self.namespaces.len()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -43,6 +43,9 @@ pub enum PathMatch {
     Prefix(String),
     Exact(String),
     Regex(Regex, String),
+    /// Envoy `path_separated_prefix` (Gateway API `PathPrefix`): the path equals the prefix or
+    /// continues it with `/`; the prefix has no trailing `/`.
+    PathSeparatedPrefix(String),
 }
 
 #[derive(Debug, Clone)]
@@ -88,7 +91,7 @@ impl RouteMatch {
     /// for istiod: it neither ends translation nor moves last on gateways.)
     pub fn is_catch_all(&self) -> bool {
         let path_all = match &self.path {
-            PathMatch::Prefix(p) => p == "/",
+            PathMatch::Prefix(p) | PathMatch::PathSeparatedPrefix(p) => p == "/",
             PathMatch::Regex(_, s) => s == ".*",
             PathMatch::Exact(_) => false,
         };
@@ -99,6 +102,7 @@ impl RouteMatch {
     pub fn describe(&self) -> String {
         let mut s = match &self.path {
             PathMatch::Prefix(p) => format!("{p}*"),
+            PathMatch::PathSeparatedPrefix(p) => format!("{p}/*"),
             PathMatch::Exact(p) => p.clone(),
             PathMatch::Regex(_, r) => format!("~{r}"),
         };
@@ -239,6 +243,9 @@ pub struct RouteExtras {
     pub fault: Option<FaultSpec>,
     pub mirrors: Vec<MirrorSpec>,
     pub cors: Option<CorsSpec>,
+    /// Envoy `cluster_not_found_response_code`: unset is 503; Istio sets 500 on routes it
+    /// translates from the Gateway API (route.go applyHTTPRouteDestination).
+    pub cluster_not_found_status: Option<u16>,
 }
 
 #[derive(Debug, Clone)]

@@ -1,5 +1,6 @@
 //! docs/FEATURES.md must name every field of the typed Istio model (so a new field cannot be
 //! read without saying whether it is enforced).
+use meshroute_core::model::gateway_api as gapi;
 use meshroute_core::model::istio::*;
 
 #[test]
@@ -58,6 +59,44 @@ fn features_doc_names_every_model_field() {
         ("SeWorkloadSelector", SeWorkloadSelector::FIELDS),
         ("ServicePort", ServicePort::FIELDS),
         ("WorkloadEntry", WorkloadEntry::FIELDS),
+        ("GatewayClass", gapi::GatewayClass::FIELDS),
+        ("KubeGateway", gapi::KubeGateway::FIELDS),
+        ("Listener", gapi::Listener::FIELDS),
+        ("ListenerTls", gapi::ListenerTls::FIELDS),
+        ("SecretObjectReference", gapi::SecretObjectReference::FIELDS),
+        ("AllowedRoutes", gapi::AllowedRoutes::FIELDS),
+        ("RouteNamespaces", gapi::RouteNamespaces::FIELDS),
+        ("LabelSelector", gapi::LabelSelector::FIELDS),
+        ("RouteGroupKind", gapi::RouteGroupKind::FIELDS),
+        ("ParentReference", gapi::ParentReference::FIELDS),
+        ("BackendRef", gapi::BackendRef::FIELDS),
+        ("HeaderFilter", gapi::HeaderFilter::FIELDS),
+        ("Fraction", gapi::Fraction::FIELDS),
+        ("RequestMirror", gapi::RequestMirror::FIELDS),
+        ("HttpRouteSpec", gapi::HttpRouteSpec::FIELDS),
+        ("HttpRouteRule", gapi::HttpRouteRule::FIELDS),
+        ("HttpRouteTimeouts", gapi::HttpRouteTimeouts::FIELDS),
+        ("HttpRouteRetry", gapi::HttpRouteRetry::FIELDS),
+        ("HttpRouteMatch", gapi::HttpRouteMatch::FIELDS),
+        ("HttpRouteFilter", gapi::HttpRouteFilter::FIELDS),
+        ("RequestRedirect", gapi::RequestRedirect::FIELDS),
+        ("UrlRewrite", gapi::UrlRewrite::FIELDS),
+        ("CorsFilter", gapi::CorsFilter::FIELDS),
+        ("GrpcRouteRule", gapi::GrpcRouteRule::FIELDS),
+        ("GrpcMethodMatch", gapi::GrpcMethodMatch::FIELDS),
+        ("ReferenceGrant", gapi::ReferenceGrant::FIELDS),
+        ("ReferenceGrantFrom", gapi::ReferenceGrantFrom::FIELDS),
+        ("ReferenceGrantTo", gapi::ReferenceGrantTo::FIELDS),
+        (
+            "LabelSelectorRequirement",
+            gapi::LabelSelectorRequirement::FIELDS,
+        ),
+        ("HttpHeader", gapi::HttpHeader::FIELDS),
+        ("HttpPathMatch", gapi::HttpPathMatch::FIELDS),
+        ("ValueMatch", gapi::ValueMatch::FIELDS),
+        ("PathModifier", gapi::PathModifier::FIELDS),
+        ("GrpcRouteSpec", gapi::GrpcRouteSpec::FIELDS),
+        ("GrpcRouteMatch", gapi::GrpcRouteMatch::FIELDS),
     ];
     let mut missing = Vec::new();
     for (ty, fields) in all {

@@ -81,6 +81,7 @@ fn route_match(r: &table::Route) -> RouteMatch {
         PathMatch::Prefix(p) => PathSpecifier::Prefix(p.clone()),
         PathMatch::Exact(p) => PathSpecifier::Path(p.clone()),
         PathMatch::Regex(_, s) => PathSpecifier::SafeRegex(RegexMatcher { regex: s.clone() }),
+        PathMatch::PathSeparatedPrefix(p) => PathSpecifier::PathSeparatedPrefix(p.clone()),
     };
     let headers = m
         .headers
@@ -275,6 +276,11 @@ fn forward(table: &RouteTable, r: &table::Route, dests: &[WeightedDest], out: &m
         })
         .collect();
     ra.hash_policy = known_hash(table, dests);
+    ra.cluster_not_found_response_code = match x.cluster_not_found_status {
+        Some(500) => Some("INTERNAL_SERVER_ERROR"),
+        Some(404) => Some("NOT_FOUND"),
+        _ => None,
+    };
     out.route = Some(ra);
 }
 
@@ -297,7 +303,9 @@ fn append(first: &mut model::HeaderOps, to: model::HeaderOps) {
 
 fn redirect(rd: &table::RedirectAction) -> RedirectAction {
     RedirectAction {
-        path_redirect: rd.uri.clone(),
+        // route.go ApplyRedirect: prefixRewrite wins over uri (a oneof in Envoy).
+        path_redirect: rd.uri.clone().filter(|_| rd.prefix_rewrite.is_none()),
+        prefix_rewrite: rd.prefix_rewrite.clone(),
         host_redirect: rd.authority.clone(),
         scheme_redirect: rd.scheme.clone(),
         port_redirect: rd.port,

@@ -190,6 +190,12 @@ fn validate_value(text: &str) -> Value {
         ("Service", r.services.len()),
         ("Pod", r.pods.len()),
         ("Node", r.nodes.len()),
+        ("Gateway (Gateway API)", r.kube_gateways.len()),
+        ("HTTPRoute", r.http_routes.len()),
+        ("GRPCRoute", r.grpc_routes.len()),
+        ("ReferenceGrant", r.reference_grants.len()),
+        ("GatewayClass", r.gateway_classes.len()),
+        ("Namespace", r.namespaces.len()),
     ] {
         if n > 0 {
             counts.insert(k, n);
@@ -294,6 +300,18 @@ fn implied_proxies(l: &Loaded) -> Vec<ProxyEntry> {
             ),
         };
         push(e, &mut out);
+    }
+    // A Gateway API Gateway is served by the proxy Istio deploys for it (labelled with its name).
+    for g in &res.kube_gateways {
+        let p = ProxyIdentity::gateway(
+            &g.meta.namespace,
+            &[(
+                meshroute_core::compile::GATEWAY_API_NAME_LABEL,
+                g.meta.name.as_str(),
+            )],
+        );
+        let source = format!("Gateway API Gateway {}/{}", g.meta.namespace, g.meta.name);
+        push(entry(p, source), &mut out);
     }
     // Each namespace with workloads (pods that are not gateways, WorkloadEntries) has sidecars.
     let mut namespaces: Vec<(String, usize, usize)> = Vec::new();
@@ -549,8 +567,10 @@ fn envoy_config_value(text: &str, proxy: &str) -> Value {
         .and_then(|c| c.listener_port)
         .or_else(|| table.listeners.first().map(|x| x.port))
         .unwrap_or(8080);
+    // As `meshroute bootstrap --bind 0.0.0.0` writes them: a listener per port of a gateway.
     let o = meshroute_envoy_config::Options {
         listen: format!("0.0.0.0:{port}"),
+        bind: Some("0.0.0.0".into()),
         ..meshroute_envoy_config::Options::default()
     };
     let files = match meshroute_envoy_config::filter_files(&table, &o, &plugin, |_| Vec::new()) {
@@ -561,6 +581,7 @@ fn envoy_config_value(text: &str, proxy: &str) -> Value {
         json!({"path": "envoy.yaml", "text": files.bootstrap}),
         json!({"path": format!("{}/{}", o.ecds_dir, meshroute_envoy_config::ECDS_FILE), "text": files.ecds}),
         json!({"path": format!("{}/{}", o.cds_dir, meshroute_envoy_config::CDS_FILE), "text": files.cds}),
+        json!({"path": format!("{}/{}", o.cds_dir, meshroute_envoy_config::LDS_FILE), "text": files.lds}),
     ];
     for (name, text) in files.eds {
         list.push(json!({"path": format!("{}/{name}", o.cds_dir), "text": text}));
@@ -572,7 +593,7 @@ fn envoy_config_value(text: &str, proxy: &str) -> Value {
     json!({
         "proxy": p,
         "listen": o.listen,
-        "command": format!("meshroute bootstrap -c CONFIG -o DIR --listen {} --wasm {}", o.listen, o.wasm),
+        "command": format!("meshroute bootstrap -c CONFIG -o DIR --bind 0.0.0.0 --wasm {}", o.wasm),
         "files": list,
         "native": native,
         "diagnostics": diags,

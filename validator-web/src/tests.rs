@@ -365,15 +365,20 @@ fn envoy_config_is_what_the_bootstrap_writes_and_its_plugin_config_round_trips()
     let files = v["files"].as_array().unwrap();
     let paths: Vec<&str> = files.iter().map(|f| f["path"].as_str().unwrap()).collect();
     assert_eq!(
-        &paths[..3],
-        ["envoy.yaml", "ecds/meshroute.yaml", "cds/clusters.yaml"]
+        &paths[..4],
+        [
+            "envoy.yaml",
+            "ecds/meshroute.yaml",
+            "cds/clusters.yaml",
+            "cds/listeners.yaml"
+        ]
     );
     assert!(
-        paths[3].starts_with("cds/eds-meshroute_upstream-"),
+        paths[4].starts_with("cds/eds-meshroute_upstream-"),
         "{paths:?}"
     );
     let text = |i: usize| files[i]["text"].as_str().unwrap();
-    // The bootstrap is JSON after its comment header.
+    // The bootstrap is JSON after its comment header; the listeners come from the LDS file.
     let boot: Value = serde_json::from_str(
         &text(0)
             .lines()
@@ -381,12 +386,17 @@ fn envoy_config_is_what_the_bootstrap_writes_and_its_plugin_config_round_trips()
             .collect::<String>(),
     )
     .unwrap();
+    assert!(
+        boot["dynamic_resources"]["lds_config"].is_object(),
+        "{boot}"
+    );
+    let lds = parse(text(3));
     assert_eq!(
-        boot["static_resources"]["listeners"][0]["address"]["socket_address"]["port_value"],
+        lds["resources"][0]["address"]["socket_address"]["port_value"],
         8080
     );
     // The shared cluster holds every endpoint of the config: three demoapp v1.0 pods, two v1.1.
-    let eds = parse(text(3));
+    let eds = parse(text(4));
     assert_eq!(
         eds["resources"][0]["endpoints"][0]["lb_endpoints"]
             .as_array()
@@ -461,4 +471,39 @@ fn envoy_config_of_a_config_file_keeps_its_keys_and_takes_the_chosen_proxy() {
         inc["error"].as_str().unwrap_or("").contains("include"),
         "{inc}"
     );
+}
+
+/// The Gateway API example: its Gateway implies the proxy Istio deploys for it, and that proxy
+/// routes the example's HTTPRoutes.
+#[test]
+fn a_gateway_api_gateway_implies_its_proxy_which_routes_its_httproutes() {
+    let text = [
+        include_str!("../../examples/seed/demoapp.yaml"),
+        include_str!("../../examples/gateway-api/resources/gateway.yaml"),
+        include_str!("../../examples/gateway-api/resources/routes.yaml"),
+    ]
+    .join("\n---\n");
+    let v = parse(&validate(&text));
+    assert_eq!(v["counts"]["HTTPRoute"], 2, "{v}");
+    let p = parse(&proxies(&text));
+    let gw = p
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .find(|e| e["source"] == "Gateway API Gateway default/shop")
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("no proxy for the Gateway API Gateway: {p}"));
+    assert_eq!(
+        gw["labels"]["gateway.networking.k8s.io/gateway-name"],
+        "shop"
+    );
+    let s = parse(&simulate(
+        &text,
+        &gw.to_string(),
+        r#"{"url":"http://shop.example.com/old/x"}"#,
+    ));
+    assert_eq!(s["status"], 301, "{s}");
+    assert_eq!(s["location"], "http://shop.example.com/new/x");
+    assert_eq!(s["listener"], "0.0.0.0_80");
 }

@@ -286,6 +286,9 @@ fn walkthrough(browser: &Browser) {
          return {visible: !p.hidden,
                  files: [...p.querySelectorAll('details.envoy-file summary code')].map(c => c.textContent),
                  bootstrap: p.querySelector('details.envoy-file pre')?.textContent ?? '',
+                 listeners: [...p.querySelectorAll('details.envoy-file')]
+                        .find(d => d.querySelector('summary code').textContent === 'cds/listeners.yaml')
+                        ?.querySelector('pre').textContent ?? '',
                  eds: [...p.querySelectorAll('details.envoy-file')]
                         .find(d => d.querySelector('summary code').textContent.startsWith('cds/eds-meshroute_upstream'))
                         ?.querySelector('pre').textContent ?? ''};",
@@ -294,19 +297,22 @@ fn walkthrough(browser: &Browser) {
     assert_eq!(envoy["visible"], true, "{envoy}");
     let files = envoy["files"].as_array().cloned().unwrap_or_default();
     assert_eq!(
-        files.iter().take(3).cloned().collect::<Vec<_>>(),
+        files.iter().take(4).cloned().collect::<Vec<_>>(),
         vec![
             json!("envoy.yaml"),
             json!("ecds/meshroute.yaml"),
-            json!("cds/clusters.yaml")
+            json!("cds/clusters.yaml"),
+            json!("cds/listeners.yaml")
         ],
         "{envoy}"
     );
     let bootstrap = envoy["bootstrap"].as_str().unwrap_or("");
-    assert!(bootstrap.contains("\"port_value\": 8080"), "{bootstrap}");
+    assert!(bootstrap.contains("lds_config"), "{bootstrap}");
+    let listeners = envoy["listeners"].as_str().unwrap_or("");
+    assert!(listeners.contains("\"port_value\": 8080"), "{listeners}");
     assert!(
-        bootstrap.contains("envoy.extensions.filters.http.wasm.v3.Wasm"),
-        "{bootstrap}"
+        listeners.contains("envoy.extensions.filters.http.wasm.v3.Wasm"),
+        "{listeners}"
     );
     let eds = envoy["eds"].as_str().unwrap_or("");
     for ip in ["127.0.10.31", "127.0.10.32", "127.0.10.33"] {

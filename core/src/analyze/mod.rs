@@ -18,8 +18,9 @@
 //! ```
 //!
 //! Scope: Istio networking resources plus the Kubernetes Services, Pods and Nodes they
-//! reference. Kubernetes Gateway API resources, Secrets, Sidecars and EnvoyFilters are not
-//! loaded, so the checks about them (IST0161, the Sidecar part of IST0002, …) are not made.
+//! reference, and the Kubernetes Gateway API resources (whose status conditions
+//! [`gateway_api`] reports, meshroute's own analyzer). Secrets, Sidecars and EnvoyFilters are
+//! not loaded, so the checks about them (IST0161, the Sidecar part of IST0002, …) are not made.
 
 use crate::diag::Diagnostic;
 use crate::node::Node;
@@ -29,6 +30,7 @@ pub mod defaults;
 pub mod deprecation;
 pub mod destinationrule;
 pub mod gateway;
+pub mod gateway_api;
 pub mod msg;
 pub mod schema;
 pub mod service;
@@ -147,6 +149,7 @@ pub const ANALYZERS: &[Analyzer] = &[
     virtualservice::gateways::ANALYZER,
     serviceentry::protocol_addresses::ANALYZER,
     serviceentry::conflicting_protocol::ANALYZER,
+    gateway_api::ANALYZER,
 ];
 
 /// Runs every analyzer (or those named in `opts.only`) over the loaded resources.

@@ -286,7 +286,11 @@ fn server_port(g: &Object<Gateway>, si: usize) -> u32 {
 }
 
 /// `host.NamesForNamespace`: server hosts a VirtualService in `vs_ns` may bind.
-fn names_for_namespace(server_hosts: &[String], vs_ns: &str, gw_ns: &str) -> Vec<String> {
+pub(super) fn names_for_namespace(
+    server_hosts: &[String],
+    vs_ns: &str,
+    gw_ns: &str,
+) -> Vec<String> {
     server_hosts
         .iter()
         .filter_map(|h| {
@@ -298,7 +302,7 @@ fn names_for_namespace(server_hosts: &[String], vs_ns: &str, gw_ns: &str) -> Vec
 }
 
 /// `host.Names.Intersection`: overlapping pairs keep the more specific name.
-fn intersection(a: &[String], b: &[String]) -> Vec<String> {
+pub(super) fn intersection(a: &[String], b: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for x in a {
         for y in b {

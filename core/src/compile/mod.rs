@@ -22,11 +22,13 @@
 //! | `gateway_tls` | HTTPS servers: TLS parameters, certificates from Secrets or files | `pilot/pkg/networking/core/gateway.go`, `pilot/pkg/credentials/kube/secrets.go` |
 //! | `route` | VirtualService HTTP rules → routes: matches, actions, header ops, faults, CORS, mirrors, rewrites | `pilot/pkg/networking/core/route/route.go` |
 //! | `retry` | retry policies | `pilot/pkg/networking/core/route/retry/retry.go` |
+//! | `gateway_api` | Gateway API Gateways, HTTPRoutes and GRPCRoutes → gateway listeners and routes | `pilot/pkg/config/kube/gateway/*.go` |
 
 mod cluster;
 mod delegate;
 mod destination_rule;
 mod gateway;
+mod gateway_api;
 mod gateway_l4;
 mod gateway_tls;
 mod retry;
@@ -40,6 +42,10 @@ mod tests;
 #[cfg(test)]
 mod tests_gateway_tls;
 
+pub use gateway_api::{
+    codes as gateway_api_codes, status as gateway_api_status,
+    GATEWAY_NAME_LABEL as GATEWAY_API_NAME_LABEL,
+};
 pub use gateway_tls::{TLS_CREDENTIAL, TLS_NOT_ENFORCED};
 pub use retry::default_retry;
 pub use route::grpc_code;
@@ -72,7 +78,10 @@ pub fn compile(res: &Resources, proxy: &ProxyIdentity) -> (RouteTable, Vec<Diagn
     cx.build_clusters();
     match proxy.kind {
         ProxyKind::Sidecar => cx.build_sidecar(),
-        ProxyKind::Gateway => cx.build_gateway(),
+        ProxyKind::Gateway => {
+            cx.build_gateway();
+            cx.build_gateway_api();
+        }
     }
     (cx.table, cx.diags)
 }
@@ -88,12 +97,43 @@ struct Cx<'a> {
     missing: HashMap<String, u32>,
 }
 
+impl Cx<'_> {
+    /// Adds the listener `0.0.0.0_<port>` with its route configuration.
+    fn push_listener(
+        &mut self,
+        port: u32,
+        route_config_name: String,
+        vhosts: Vec<VirtualHost>,
+        server_ports: Vec<u32>,
+        gateways: Vec<String>,
+    ) {
+        let t = &mut self.table;
+        let rc = t.route_configs.len();
+        t.route_configs
+            .push(RouteConfig::new(route_config_name.clone(), vhosts));
+        t.listener_index.insert(port, t.listeners.len());
+        t.listeners.push(Listener {
+            name: format!("0.0.0.0_{port}"),
+            port,
+            route_config: rc,
+            route_config_name,
+            server_ports,
+            gateways,
+            filter_chains: Vec::new(),
+            plaintext: true,
+        });
+    }
+}
+
 /// A VirtualService after short-name resolution and delegate merging.
 struct Vs<'a> {
     obj: &'a Object<VirtualService>,
     hosts: Vec<String>,
     gateways: Vec<String>,
     http: Vec<HttpRoute>,
+    /// Translated from the Gateway API (Istio's `internal.istio.io/route-semantics: gateway`,
+    /// `model.UseGatewaySemantics`): path-separated prefixes, 500 for a missing cluster.
+    gateway_semantics: bool,
     /// Where each of `http` was written (parallel to it).
     origins: Vec<RuleOrigin>,
 }

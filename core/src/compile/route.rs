@@ -67,7 +67,7 @@ impl<'a> Cx<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn translate_route(
+    pub(super) fn translate_route(
         &mut self,
         vs: &Vs,
         vs_id: &str,
@@ -103,10 +103,20 @@ impl<'a> Cx<'a> {
                 }
             }
         }
-        let matcher = match m {
+        let mut matcher = match m {
             Some((_, m)) => compile_match(m)?,
             None => RouteMatch::catch_all(),
         };
+        if vs.gateway_semantics {
+            // route.go TranslateRouteMatch: a Gateway API prefix other than `/` is Envoy's
+            // path_separated_prefix, without its trailing `/`.
+            if let PathMatch::Prefix(p) = &matcher.path {
+                if p != "/" {
+                    matcher.path =
+                        PathMatch::PathSeparatedPrefix(p.trim_end_matches('/').to_string());
+                }
+            }
+        }
         let name = match (rule.name.as_deref(), m.and_then(|(_, m)| m.name.as_deref())) {
             (Some(r), Some(mn)) => format!("{r}.{mn}"),
             (Some(r), None) => r.to_string(),
@@ -212,7 +222,20 @@ impl<'a> Cx<'a> {
                     }
                 }
             } else if let Some(u) = rw.uri.as_ref().filter(|u| !u.is_empty()) {
-                extras.uri_rewrite = Some(UriRewrite::Prefix(u.clone()));
+                extras.uri_rewrite = Some(if vs.gateway_semantics && u == "/" {
+                    // route.go applyHTTPRouteDestination: replacing a Gateway API prefix with
+                    // `/` removes it, keeping one `/` when nothing is left.
+                    let prefix = match &matcher.path {
+                        PathMatch::PathSeparatedPrefix(p) => p.as_str(),
+                        _ => "",
+                    };
+                    match Regex::new(&format!("^{}(/?)(.*)", regex::escape(prefix))) {
+                        Ok(re) => UriRewrite::Regex(re, "/${2}".into()),
+                        Err(_) => UriRewrite::Prefix(u.clone()),
+                    }
+                } else {
+                    UriRewrite::Prefix(u.clone())
+                });
             }
             extras.authority_rewrite = rw.authority.clone().filter(|a| !a.is_empty());
         }
@@ -224,6 +247,11 @@ impl<'a> Cx<'a> {
         // (applyHTTPRouteDestination).
         extras.fault = rule.fault.as_ref().and_then(fault_spec);
         extras.cors = rule.cors_policy.as_ref().map(cors_spec);
+        if vs.gateway_semantics {
+            // route.go applyHTTPRouteDestination: `cluster_not_found_response_code:
+            // INTERNAL_SERVER_ERROR` (the Gateway API's 500 for invalid backends).
+            extras.cluster_not_found_status = Some(500);
+        }
         if matches!(action, Action::Forward(_)) {
             extras.timeout_ms = rule.timeout.map_or(0, |d| d.as_millis().max(0) as u64);
             extras.retry = retry_spec(rule.retries.as_ref());

@@ -16,11 +16,14 @@ impl<'a> Cx<'a> {
     // Sidecar: a route configuration per HTTP service port (httproute.go).
 
     pub(super) fn build_sidecar(&mut self) {
-        let vss: Vec<Vs> = self
+        let user: Vec<Vs> = self
             .virtual_services()
             .into_iter()
             .filter(|v| v.gateways.iter().any(|g| g == MESH_GATEWAY))
             .collect();
+        // Gateway API mesh (GAMMA) routes join them (compile/gateway_api/mesh.rs).
+        let mesh = self.mesh_virtual_services();
+        let vss = self.with_mesh_routes(user, &mesh);
         let services: Vec<&Service> = self
             .reg
             .services
@@ -85,23 +88,13 @@ impl<'a> Cx<'a> {
                 }],
                 require_tls: false,
             });
-            let rc = self.table.route_configs.len();
-            self.table
-                .route_configs
-                .push(RouteConfig::new(port.to_string(), vhosts));
-            self.table
-                .listener_index
-                .insert(port, self.table.listeners.len());
-            self.table.listeners.push(Listener {
-                name: format!("0.0.0.0_{port}"),
+            self.push_listener(
                 port,
-                route_config: rc,
-                route_config_name: port.to_string(),
-                server_ports: vec![port],
-                gateways: vec![MESH_GATEWAY.into()],
-                filter_chains: Vec::new(),
-                plaintext: true,
-            });
+                port.to_string(),
+                vhosts,
+                vec![port],
+                vec![MESH_GATEWAY.into()],
+            );
         }
     }
 

@@ -60,6 +60,7 @@ impl<'a> Cx<'a> {
                 gateways,
                 http,
                 origins,
+                gateway_semantics: false,
             });
         }
         out

@@ -122,15 +122,16 @@ pub(super) fn act<'t>(
             let cluster = match dest.cluster {
                 ClusterRef::Known(c) => c,
                 ClusterRef::Missing(_) => {
+                    let status = ex.cluster_not_found_status.unwrap_or(503);
                     t.add(|| {
                         format!(
-                            "cluster {} does not exist (unknown host, port or subset): 503 NC",
+                            "cluster {} does not exist (unknown host, port or subset): {status} NC",
                             dest.cluster_name
                         )
                     });
                     return Outcome::Reply(reply(
                         ReplyKind::ClusterNotFound,
-                        503,
+                        status,
                         format!("meshroute: cluster {} not found\n", dest.cluster_name),
                     ));
                 }

@@ -123,6 +123,16 @@ pub(super) fn route_matches(
             }
         }
         PathMatch::Regex(re, _) => re.is_match(path),
+        PathMatch::PathSeparatedPrefix(p) => {
+            let p = p.as_bytes();
+            let head = path.get(..p.len());
+            let same = if m.case_sensitive {
+                head == Some(p)
+            } else {
+                head.is_some_and(|h| h.eq_ignore_ascii_case(p))
+            };
+            same && matches!(path.get(p.len()), None | Some(b'/'))
+        }
     };
     if !ok {
         return Err(format!("path {:?}", String::from_utf8_lossy(path)));

@@ -69,7 +69,7 @@ pub(super) fn rewrite_path(
     let q = req.query();
     let new = match rw {
         UriRewrite::Prefix(to) => match &m.path {
-            PathMatch::Prefix(p) => {
+            PathMatch::Prefix(p) | PathMatch::PathSeparatedPrefix(p) => {
                 let n = p.len().min(path.len());
                 // The matched prefix is replaced (case-insensitively matched prefixes too).
                 format!("{to}{}", path.get(n..).unwrap_or(""))

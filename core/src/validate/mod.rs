@@ -25,6 +25,7 @@ pub mod common;
 mod destination_rule;
 pub mod enforcement;
 mod gateway;
+pub mod gateway_api;
 mod service_entry;
 mod virtual_service;
 
@@ -81,7 +82,27 @@ pub fn validate(res: &Resources) -> Vec<Diagnostic> {
         service_entry::validate_workload_entry(&mut s, &obj.spec);
         enforcement::check(&mut s, crate::resources::Kind::WorkloadEntry);
     }
+    validate_gateway_api(res, &mut out);
     out
+}
+
+/// The Gateway API kinds: their CRDs' schema and CEL rules ([`gateway_api`]).
+fn validate_gateway_api(res: &Resources, out: &mut Vec<Diagnostic>) {
+    for obj in &res.gateway_classes {
+        gateway_api::validate_gateway_class(&mut Sink::new(res, obj, out), &obj.spec);
+    }
+    for obj in &res.kube_gateways {
+        gateway_api::validate_gateway(&mut Sink::new(res, obj, out), &obj.spec);
+    }
+    for obj in &res.http_routes {
+        gateway_api::validate_http_route(&mut Sink::new(res, obj, out), &obj.spec);
+    }
+    for obj in &res.grpc_routes {
+        gateway_api::validate_grpc_route(&mut Sink::new(res, obj, out), &obj.spec);
+    }
+    for obj in &res.reference_grants {
+        gateway_api::validate_reference_grant(&mut Sink::new(res, obj, out), &obj.spec);
+    }
 }
 
 type MakeDiag<'a> = Box<dyn Fn(&str, Severity, &str, String) -> Diagnostic + 'a>;

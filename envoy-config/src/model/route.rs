@@ -96,6 +96,7 @@ pub enum PathSpecifier {
     Prefix(String),
     Path(String),
     SafeRegex(RegexMatcher),
+    PathSeparatedPrefix(String),
 }
 
 /// `envoy.type.matcher.v3.RegexMatcher` (Google RE2, the default engine).
@@ -166,6 +167,9 @@ pub struct RouteAction {
     pub request_mirror_policies: Vec<RequestMirrorPolicy>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hash_policy: Vec<HashPolicy>,
+    /// `cluster_not_found_response_code` (unset: SERVICE_UNAVAILABLE).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_not_found_response_code: Option<&'static str>,
 }
 
 impl RouteAction {
@@ -179,6 +183,7 @@ impl RouteAction {
             retry_policy: None,
             request_mirror_policies: Vec::new(),
             hash_policy: Vec::new(),
+            cluster_not_found_response_code: None,
         }
     }
 }
@@ -266,6 +271,9 @@ pub enum HashPolicy {
 pub struct RedirectAction {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path_redirect: Option<String>,
+    /// The other `path_rewrite_specifier`: the matched prefix swapped for this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix_rewrite: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host_redirect: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

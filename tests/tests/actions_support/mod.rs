@@ -35,20 +35,23 @@ fn copy_moved(src: &Path, dst: &Path, net: &Net) -> io::Result<()> {
 /// IPs in `net`, `debug: true` added so answers name the route and cluster); returns the
 /// config's path.
 pub fn write_example(topic: &str, net: &Net, dir: &Path) -> io::Result<PathBuf> {
+    write_config(
+        &format!("actions/{topic}.yaml"),
+        &["actions/mesh", &format!("actions/{topic}")],
+        net,
+        dir,
+    )
+}
+
+/// Writes the example config `examples/<config>`, the seed's pods and the `includes` (paths
+/// under `examples/`) into `dir` the same way; returns the config's path.
+pub fn write_config(config: &str, includes: &[&str], net: &Net, dir: &Path) -> io::Result<PathBuf> {
     let root = repo_root().join("examples");
-    copy_moved(
-        &root.join("seed/demoapp.yaml"),
-        &dir.join("seed/demoapp.yaml"),
-        net,
-    )?;
-    copy_moved(&root.join("actions/mesh"), &dir.join("actions/mesh"), net)?;
-    copy_moved(
-        &root.join("actions").join(topic),
-        &dir.join("actions").join(topic),
-        net,
-    )?;
-    let cfg = std::fs::read_to_string(root.join(format!("actions/{topic}.yaml")))?;
-    let path = dir.join(format!("actions/{topic}.yaml"));
+    for p in std::iter::once("seed/demoapp.yaml").chain(includes.iter().copied()) {
+        copy_moved(&root.join(p), &dir.join(p), net)?;
+    }
+    let cfg = std::fs::read_to_string(root.join(config))?;
+    let path = dir.join(config);
     std::fs::write(&path, format!("{cfg}debug: true\n"))?;
     Ok(path)
 }
