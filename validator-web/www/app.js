@@ -461,7 +461,7 @@ function refreshEnvoy() {
   panel.replaceChildren(
     el('p', { class: 'hint' }, 'What ', el('code', {}, v.command),
       ' writes: the bootstrap, the filter’s configuration (ECDS) and the clusters with their endpoints (CDS, EDS). Re-running it replaces the watched files and Envoy reloads them in place.'),
-    v.files.map((f, i) => fileBlock(f.path, f.text, i === 0)),
+    ...v.files.map((f, i) => fileBlock(f.path, f.text, i === 0)),
     el('h3', {}, 'With ', el('code', {}, '--native'), ': the routes and clusters istiod would generate, without the filter'),
     v.native.error ? el('p', { class: 'error' }, v.native.error) : fileBlock(v.native.path, v.native.text, false));
 }
