@@ -33,6 +33,14 @@ use ureq::Agent;
 /// Connect timeout, and the timeout of every read and write.
 pub const TIMEOUT: Duration = Duration::from_secs(15);
 
+/// ureq's input buffer: a whole response head must fit, so ureq's own limit on heads
+/// (`max_response_header_size`, 64 KiB).
+const INPUT_BUFFER: usize = 64 * 1024;
+
+/// ureq's output buffer: each request header line must fit (the longest here is 8 KiB,
+/// e2e_security).
+const OUTPUT_BUFFER: usize = 16 * 1024;
+
 /// A response: status, headers (names lower-cased; repeated names as sent), body.
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -152,6 +160,10 @@ impl Conn {
             .max_idle_connections_per_host(1)
             // Idle time never retires the connection (that would mean a second one).
             .max_idle_age(Duration::from_secs(24 * 3600))
+            // ureq zero-fills both buffers for each connection: at its default 128 KiB each,
+            // that took about 1 ms per fresh connection in the debug build the tests run in.
+            .input_buffer_size(INPUT_BUFFER)
+            .output_buffer_size(OUTPUT_BUFFER)
             .build();
         let connector = OneConnection {
             addr,
@@ -235,27 +247,45 @@ impl Connector for OneConnection {
         })?;
         let c = details.config;
         let buffers = LazyBuffers::new(c.input_buffer_size(), c.output_buffer_size());
-        Ok(Some(Stream { stream, buffers }))
+        Ok(Some(Stream {
+            stream,
+            buffers,
+            read_timeout: None,
+            write_timeout: None,
+        }))
     }
 }
 
 /// ureq's view of a TCP stream (ureq's own `TcpTransport` is not public): its buffers, and
-/// socket timeouts from the time ureq has left for each read and write.
+/// socket timeouts from the time ureq has left for each read and write (set only when that
+/// changes; a new socket has none).
 #[derive(Debug)]
 struct Stream {
     stream: TcpStream,
     buffers: LazyBuffers,
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
 }
 
-/// The socket timeout for `t`; the timeout error when none is left. A socket error that is a
-/// timeout becomes ureq's timeout error too.
-fn socket_timeout(t: NextTimeout) -> Result<Option<Duration>, ureq::Error> {
+/// Sets the socket timeout for `t` through `set` unless `current` is it already; the timeout
+/// error when no time is left.
+fn socket_timeout(
+    t: NextTimeout,
+    current: &mut Option<Duration>,
+    set: impl FnOnce(Option<Duration>) -> io::Result<()>,
+) -> Result<(), ureq::Error> {
     if t.after.is_zero() {
         return Err(ureq::Error::Timeout(t.reason));
     }
-    Ok(t.not_zero().map(|d| *d))
+    let want = t.not_zero().map(|d| *d);
+    if *current != want {
+        set(want)?;
+        *current = want;
+    }
+    Ok(())
 }
 
+/// A socket error that is a timeout becomes ureq's timeout error.
 fn io_error(e: io::Error, t: NextTimeout) -> ureq::Error {
     match e.kind() {
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => ureq::Error::Timeout(t.reason),
@@ -270,14 +300,18 @@ impl Transport for Stream {
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
         let t = timeout.for_write();
-        self.stream.set_write_timeout(socket_timeout(t)?)?;
+        socket_timeout(t, &mut self.write_timeout, |d| {
+            self.stream.set_write_timeout(d)
+        })?;
         let output = &self.buffers.output()[..amount];
         (&self.stream).write_all(output).map_err(|e| io_error(e, t))
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         let t = timeout.for_read();
-        self.stream.set_read_timeout(socket_timeout(t)?)?;
+        socket_timeout(t, &mut self.read_timeout, |d| {
+            self.stream.set_read_timeout(d)
+        })?;
         let n = loop {
             match (&self.stream).read(self.buffers.input_append_buf()) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
