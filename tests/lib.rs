@@ -2,7 +2,7 @@
 //!
 //! [`harness`] starts the real things — `demoapp` pods on their own loopback IPs and stock Envoy
 //! running the meshroute filter (through `meshroute bootstrap`) — picks free ports, talks
-//! HTTP/1.1 over plain sockets and kills every process it started when dropped (also on panic).
+//! HTTP/1.1 through ureq and kills every process it started when dropped (also on panic).
 //!
 //! ```no_run
 //! use meshroute_tests::harness::{http, seed::Seed, Bins, Demoapp, Envoy, EnvoyOptions, Net, TempDir};

@@ -1,4 +1,4 @@
-//! The end-to-end harness: real Envoy, real `demoapp` pods, plain sockets.
+//! The end-to-end harness: real Envoy, real `demoapp` pods, HTTP/1.1 through ureq.
 //!
 //! - [`Bins`] finds the binaries (`MESHROUTE_BIN`, `DEMOAPP_BIN`, `MESHROUTE_WASM`, `ENVOY_BIN`
 //!   override the defaults under `<repo>/target` and `envoy` on `PATH`).
@@ -6,7 +6,9 @@
 //!   or nextest processes) never share pod addresses; [`seed`] writes the seed scenario's
 //!   resources for that range.
 //! - [`Demoapp`] and [`Envoy`] run the processes; both kill their process group on drop.
-//! - [`http`] is a small HTTP/1.1 client (keep-alive, raw bytes, parallel load).
+//! - [`http`] talks HTTP/1.1 through ureq (fresh connections, one keep-alive connection, a
+//!   source address, parallel load); [`raw`] sends the few requests ureq cannot (absolute-form
+//!   targets, requests cut off halfway).
 
 pub mod bins;
 pub mod demoapp;
@@ -14,6 +16,7 @@ pub mod envoy;
 pub mod http;
 pub mod net;
 pub mod process;
+pub mod raw;
 pub mod scenario;
 pub mod seed;
 pub mod tls;

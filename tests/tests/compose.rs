@@ -16,13 +16,14 @@
 //! Both use the compose file's fixed subnet, so they never run at once (a lock here for
 //! `cargo test`, a nextest test group in .config/nextest.toml).
 //!
-//! Self-contained on purpose (std + serde_json only): other harness code lives in tests/lib.rs.
+//! Self-contained on purpose (std, serde_json and the harness's HTTP client only): the rest of
+//! the harness in tests/lib.rs runs local processes, which this test leaves to Docker.
 //! The project is named `mrcompose<pid>`; its containers, network and volumes are removed on
 //! every exit path (a Drop guard), and the test checks that `down` leaves nothing behind.
 
+use meshroute_tests::harness::http;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -163,24 +164,10 @@ fn http_get(port: u16, host: &str) -> Result<(u16, String), String> {
 }
 
 fn http_get_path(port: u16, host: &str, path: &str) -> Result<(u16, String), String> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-    s.set_read_timeout(Some(Duration::from_secs(20)))
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let r = http::get(addr, host, path, &[("user-agent", "compose-test")])
         .map_err(|e| e.to_string())?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: compose-test\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|e| e.to_string())?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").ok_or("no response head")?;
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| format!("bad status line in {head:?}"))?;
-    Ok((status, body.to_string()))
+    Ok((r.status, r.text()))
 }
 
 /// A counter from the gateway's admin `/stats` (0 when absent).

@@ -2,9 +2,7 @@
 
 use meshroute_tests::harness::http::{self, Conn};
 use meshroute_tests::harness::seed::{Seed, HOST};
-use meshroute_tests::harness::{Role, Scenario};
-use std::io::Write;
-use std::net::TcpStream;
+use meshroute_tests::harness::{raw, Role, Scenario};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -65,13 +63,13 @@ fn non_utf8_header_bytes_get_a_normal_answer() {
     ) else {
         return;
     };
-    let mut raw = format!("GET /echo HTTP/1.1\r\nHost: {HOST}\r\n").into_bytes();
-    raw.extend_from_slice(b"x-bin: caf\xe9 \xff\xfe latin1\r\n");
-    // The consistent-hash header itself, not UTF-8.
-    raw.extend_from_slice(b"x-user: \x80\x81\x82\r\n");
-    raw.extend_from_slice(b"Connection: close\r\n\r\n");
+    let headers: [(&str, &[u8]); 2] = [
+        ("x-bin", b"caf\xe9 \xff\xfe latin1"),
+        // The consistent-hash header itself, not UTF-8.
+        ("x-user", b"\x80\x81\x82"),
+    ];
     for _ in 0..5 {
-        let r = http::send_raw(s.addr(), &raw).expect("raw request");
+        let r = http::get_bytes(s.addr(), HOST, "/echo", &headers).expect("request");
         assert_eq!(r.status, 200, "{}", r.summary());
         assert!(r.pod().is_some_and(|p| p.starts_with("demoappv10-")));
         assert!(r.text().contains("x-bin"), "echo: {}", r.text());
@@ -109,23 +107,26 @@ fn ready_stays_live_under_hostile_traffic() {
         for i in 0..40u32 {
             // Garbage a client may send: odd bytes, huge and empty headers, unknown hosts,
             // absolute-form to elsewhere, requests abandoned halfway.
-            let mut raw = format!("GET /{i} HTTP/1.1\r\nHost: {HOST}\r\n").into_bytes();
-            raw.extend_from_slice(b"x-a: \xc3\x28\xa0\xa1\xf0\x28\x8c\xbc\r\n");
-            raw.extend_from_slice(format!("x-big: {}\r\n", "a".repeat(8000)).as_bytes());
-            raw.extend_from_slice(b"x-empty:\r\nConnection: close\r\n\r\n");
-            let r = http::send_raw(addr, &raw).expect("raw request");
+            let big = "a".repeat(8000);
+            let headers: [(&str, &[u8]); 3] = [
+                ("x-a", b"\xc3\x28\xa0\xa1\xf0\x28\x8c\xbc"),
+                ("x-big", big.as_bytes()),
+                ("x-empty", b""),
+            ];
+            let r = http::get_bytes(addr, HOST, &format!("/{i}"), &headers).expect("odd headers");
             assert_eq!(r.status, 200, "{}", r.summary());
             let r = http::get(addr, "unknown.example", "/", &[]).expect("unknown host");
             assert_eq!(r.status, 404);
-            let r = http::send_raw(
+            let r = raw::send(
                 addr,
                 b"GET http://169.254.169.254/latest/meta-data HTTP/1.1\r\nHost: 169.254.169.254\r\nConnection: close\r\n\r\n",
             )
             .expect("absolute-form");
             assert_eq!(r.status, 404, "{}", r.summary());
-            if let Ok(mut c) = TcpStream::connect(addr) {
-                let _ = c.write_all(format!("GET / HTTP/1.1\r\nHost: {HOST}\r\nx-half").as_bytes());
-            }
+            raw::abandon(
+                addr,
+                format!("GET / HTTP/1.1\r\nHost: {HOST}\r\nx-half").as_bytes(),
+            );
             let mut c = Conn::open(addr).expect("connect");
             let r = c
                 .request("GET", "/", HOST, &[], true)

@@ -2,9 +2,9 @@
 //! Service reaches it — in the Host header and in absolute-form proxy requests (`curl -x`) —
 //! and a bare name from another namespace does not.
 
-use meshroute_tests::harness::http::{self, Response};
+use meshroute_tests::harness::http::Response;
 use meshroute_tests::harness::seed::{Seed, CLUSTER_IP};
-use meshroute_tests::harness::{Demoapp, Role, Scenario};
+use meshroute_tests::harness::{raw, Demoapp, Role, Scenario};
 
 const OTHER_NAMESPACE: &str = "apiVersion: v1
 kind: Service
@@ -65,10 +65,10 @@ fn sidecar_reaches_a_service_by_every_name_and_its_cluster_ip() {
 
     // Absolute-form requests, as `curl -x http://SIDECAR http://demoappv10:8080/` sends them.
     for url_host in ["demoappv10:8080", &format!("{CLUSTER_IP}:8080")] {
-        let raw = format!(
+        let request = format!(
             "GET http://{url_host}/hostname HTTP/1.1\r\nHost: {url_host}\r\nConnection: close\r\n\r\n"
         );
-        let r = http::send_raw(s.addr(), raw.as_bytes()).expect("absolute-form request");
+        let r = raw::send(s.addr(), request.as_bytes()).expect("absolute-form request");
         assert_v10(&format!("GET http://{url_host}/"), &r);
         assert_eq!(r.header("x-demoapp-path"), Some("/hostname"));
     }

@@ -58,7 +58,7 @@ fn curl_line(listen: SocketAddr, host: &str, path: &str, include: bool) -> Strin
 
 fn print_answer(r: &Response, include: bool) {
     if include {
-        println!("HTTP/1.1 {} {}", r.status, r.reason);
+        println!("HTTP/1.1 {} {}", r.status, r.reason());
         for (k, v) in &r.headers {
             if k != "date" {
                 println!("{k}: {v}");
