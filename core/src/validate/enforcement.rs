@@ -27,6 +27,9 @@ const LOCALITY: &str =
 const WARMUP: &str = "meshroute does not ramp up new endpoints (no slow start)";
 const WORKLOAD_IDENTITY: &str = "meshroute does not use it to choose or secure endpoints";
 
+const L4_ADDRESSES: &str = "meshroute's TLS and TCP routes match by port, SNI, gateway and source labels; address ranges are not matched";
+const L4_SOURCE_NAMESPACE: &str = "on a gateway the source is the gateway itself; meshroute does not match TLS and TCP routes by source namespace";
+
 const LOCAL_ORIGIN: &str = "meshroute's passive outlier detection counts upstream 5xx and gateway errors only; local-origin errors and custom error codes are not distinguished";
 
 static TABLE: &[(&str, &str)] = &[
@@ -47,8 +50,13 @@ static TABLE: &[(&str, &str)] = &[
     ("Gateway spec.servers[*].tls!httpsRedirect", "TLS termination and certificates are Envoy listener configuration (the bootstrap's), not the filter's; only httpsRedirect is applied"),
     ("Gateway spec.servers[*].bind", "Envoy's listeners come from the bootstrap; the filter cannot bind addresses"),
     ("Gateway spec.servers[*].defaultEndpoint", "Envoy's listeners and clusters come from the bootstrap; the filter cannot forward to a default endpoint"),
-    ("VirtualService spec.tls", "meshroute routes HTTP only; TLS (SNI) routes are not applied"),
-    ("VirtualService spec.tcp", "meshroute routes HTTP only; TCP routes are not applied"),
+    // TLS and TCP routes are Envoy tcp_proxy chains on gateway listeners (meshroute bootstrap);
+    // these match fields select by addresses meshroute does not model.
+    ("VirtualService spec.tls[*].match[*].destinationSubnets", L4_ADDRESSES),
+    ("VirtualService spec.tcp[*].match[*].destinationSubnets", L4_ADDRESSES),
+    ("VirtualService spec.tcp[*].match[*].sourceSubnet", L4_ADDRESSES),
+    ("VirtualService spec.tls[*].match[*].sourceNamespace", L4_SOURCE_NAMESPACE),
+    ("VirtualService spec.tcp[*].match[*].sourceNamespace", L4_SOURCE_NAMESPACE),
     ("VirtualService spec.http[*].match[*].headers[@request.auth.claims*]", "JWT claim matching needs a RequestAuthentication (Envoy's jwt_authn filter), which meshroute does not provide; the match never succeeds"),
     ("VirtualService spec.http[*].match[*].withoutHeaders[@request.auth.claims*]", "JWT claim matching needs a RequestAuthentication (Envoy's jwt_authn filter), which meshroute does not provide"),
     ("VirtualService spec.http[*].retries.retryRemoteLocalities", "meshroute does not model localities, so retries cannot prefer other localities"),

@@ -1345,7 +1345,7 @@ fn gateway_https_redirect_is_enforced_but_certificates_are_not() {
 
 #[test]
 fn not_enforced_routes_claims_and_resolution() {
-    let d = run(&doc(VS, "hosts: [a.com]\ngateways: [ns/gw]\nhttp:\n- match:\n  - headers: {\"@request.auth.claims.group\": {exact: g}, x-a: {exact: b}}\n  route:\n  - destination: {host: a}\n  retries: {attempts: 2, retryRemoteLocalities: true}\ntcp:\n- route:\n  - destination: {host: a}"));
+    let d = run(&doc(VS, "hosts: [a.com]\ngateways: [ns/gw]\nhttp:\n- match:\n  - headers: {\"@request.auth.claims.group\": {exact: g}, x-a: {exact: b}}\n  route:\n  - destination: {host: a}\n  retries: {attempts: 2, retryRemoteLocalities: true}\ntcp:\n- match:\n  - sourceSubnet: 10.0.0.0/8\n  route:\n  - destination: {host: a}"));
     let paths: Vec<String> = of(&d, codes::NOT_ENFORCED)
         .into_iter()
         .map(|d| d.path)
@@ -1353,7 +1353,7 @@ fn not_enforced_routes_claims_and_resolution() {
     assert_eq!(
         paths,
         vec![
-            "spec.tcp",
+            "spec.tcp[0].match[0].sourceSubnet",
             "spec.http[0].match[0].headers[@request.auth.claims.group]",
             "spec.http[0].retries.retryRemoteLocalities",
         ]
