@@ -311,6 +311,9 @@ fn e2e_mirroring() {
         admin(p, "/admin/latency?ms=0");
         admin(p, "/admin/fail?status=0");
     }
+    // The five slow shadows are still on their way (1.5 s each): let them land before counting
+    // the next phases' (seen: 5 of them counted with the fan-out's 100 on a fast run).
+    std::thread::sleep(Duration::from_millis(1700));
 
     // 50 %: about half of 200 requests.
     let before = shadows();
