@@ -6,6 +6,9 @@
 //! `meshroute proxy-config` views, then serves until Ctrl-C (`--once`: exit after the showcase).
 
 use meshroute_tests::harness::http::{self, Response};
+use meshroute_tests::harness::seed::{self, Seed, GATEWAY_PROXY};
+use meshroute_tests::harness::tls::{tls_secret, Ca, Https};
+use meshroute_tests::harness::TempDir;
 use meshroute_tests::harness::{free_port, repo_root, Bins, Demoapp, Envoy, EnvoyOptions, Net};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::process::{Command, ExitCode};
@@ -157,6 +160,8 @@ fn run(once: bool) -> Result<(), String> {
         println!("{}", String::from_utf8_lossy(&out.stdout).trim_end());
     }
 
+    let https = https_gateway(&bins, &net)?;
+
     println!("\n==> try it yourself");
     println!("{}", curl_line(listen, HOST, "/", false));
     println!("{}", curl_line(listen, HOST, "/hostname", false));
@@ -164,6 +169,7 @@ fn run(once: bool) -> Result<(), String> {
     println!("$ curl http://{admin}/stats?filter=meshroute");
     println!("$ target/debug/meshroute check -f examples/seed");
     println!("$ target/debug/meshroute simulate -c {CONFIG} http://{HOST}/");
+    println!("{}", https.curl);
 
     // The browser checker, served on loopback when its page is built.
     let dist = root.join("validator-web/dist");
@@ -224,6 +230,87 @@ fn run(once: bool) -> Result<(), String> {
     drop(envoy);
     drop(pods);
     Ok(())
+}
+
+/// The HTTPS part of the showcase, kept running with the rest.
+struct HttpsGateway {
+    _envoy: Envoy,
+    _dir: TempDir,
+    curl: String,
+}
+
+const SECURE: &str = "secure.magedu.com";
+
+/// A second gateway Envoy, one listener per server port on the gateway pod's address
+/// (`meshroute bootstrap --bind 127.0.10.2`): `secure.magedu.com` on 443 → 8443 with a
+/// certificate from a Secret (generated now by a throw-away CA), and port 80 → 8080 redirecting
+/// to it (`httpsRedirect`).
+fn https_gateway(bins: &Bins, net: &Net) -> Result<HttpsGateway, String> {
+    println!("\n==> HTTPS at the gateway: {SECURE} on 443 with credentialName, port 80 redirecting to it");
+    let ca = Ca::new("meshroute demo CA");
+    let leaf = ca.leaf(&[SECURE]);
+    let dir = TempDir::new("demo-https").map_err(|e| format!("temp dir: {e}"))?;
+    let ca_file = seed::write(dir.path(), "ca.crt", &ca.pem).map_err(|e| e.to_string())?;
+    let gateway = format!(
+        "apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {{name: secure-gateway, namespace: istio-system}}
+spec:
+  selector: {{istio: ingressgateway}}
+  servers:
+  - port: {{number: 80, name: http-secure, protocol: HTTP}}
+    hosts: [{SECURE}]
+    tls: {{httpsRedirect: true}}
+  - port: {{number: 443, name: https-secure, protocol: HTTPS}}
+    hosts: [{SECURE}]
+    tls: {{mode: SIMPLE, credentialName: secure-cert}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: secure, namespace: default}}
+spec:
+  hosts: [{SECURE}]
+  gateways: [istio-system/secure-gateway]
+  http:
+  - route: [{{destination: {{host: demoappv10}}}}]
+"
+    );
+    let resources = Seed::new(net)
+        .debug(false)
+        .with(&tls_secret("secure-cert", "istio-system", &leaf, None))
+        .with(&gateway)
+        .resources();
+    let config = seed::write(
+        dir.path(),
+        "secure-gateway.yaml",
+        &seed::config(GATEWAY_PROXY, None, false, &resources),
+    )
+    .map_err(|e| e.to_string())?;
+    let admin = pick(
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 15001),
+        "Envoy admin",
+    )?;
+    let ip = net.ip(2);
+    let envoy = Envoy::start(bins, EnvoyOptions::new(&config).bind(ip).admin(admin))?;
+    println!("    Envoy with listeners {ip}:8080 and {ip}:8443 (`meshroute bootstrap --bind {ip}`), admin http://{admin}/");
+    let plain = SocketAddr::new(ip, 8080);
+    println!("{}", curl_line(plain, SECURE, "/docs", true));
+    let r = http::get(plain, SECURE, "/docs", &[]).map_err(|e| format!("request failed: {e}"))?;
+    print_answer(&r, true);
+    let curl = format!(
+        "$ curl --cacert {} --resolve {SECURE}:8443:{ip} https://{SECURE}:8443/",
+        ca_file.display()
+    );
+    println!("{curl}");
+    let (status, body) = Https::new(SocketAddr::new(ip, 8443), &ca.pem, None)
+        .get(&format!("https://{SECURE}:8443/"))?;
+    println!("    {status} over TLS (certificate CN={SECURE}, issued by the demo CA)");
+    println!("    {}", body.trim_end());
+    Ok(HttpsGateway {
+        _envoy: envoy,
+        _dir: dir,
+        curl,
+    })
 }
 
 fn main() -> ExitCode {
