@@ -79,9 +79,9 @@ else
 fi
 # The conformance scores, visible in the output (nextest hides passing tests' output): Istio's
 # analyzer cases (tests/tests/conformance.rs), then the python-run suites of ../shared/conformance
-# (tests/tests/conformance_suites.rs: istio-validation, istio-tasks, gateway-api), each its
-# closing line, or one line saying ../shared is absent.
-cargo test -q -p meshroute-tests --test conformance --test conformance_suites -- --nocapture --test-threads=1 2>/dev/null | grep -oE "conformance[ :].*" || true
+# (tests/tests/conformance_suites.rs: istio-validation, istio-tasks; conformance_gateway_api.rs:
+# gateway-api), each its closing line, or one line saying ../shared is absent.
+cargo test -q -p meshroute-tests --test conformance --test conformance_suites --test conformance_gateway_api -- --nocapture --test-threads=1 2>/dev/null | grep -oE "(conformance[ :]|Gateway API conformance).*" || true
 
 step "fuzz: every target for 60 s (installs cargo-fuzz and nightly if missing)"
 bash fuzz/run-short.sh

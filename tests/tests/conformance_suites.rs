@@ -1,7 +1,7 @@
 //! The suites of `../shared/conformance/` that come with a python runner, run against the built
 //! CLI (`MESHROUTE_BIN`): Istio's validation cases (`istio-validation`, gating), Istio's
-//! traffic-management tasks (`istio-tasks`, gating on a list of known failures) and the Gateway
-//! API conformance scenarios (`gateway-api`, information until meshroute reads the Gateway API).
+//! traffic-management tasks (`istio-tasks`, gating on a list of known failures); the Gateway API
+//! suite (`gateway-api`) gates in tests/tests/conformance_gateway_api.rs.
 //! Each says in one line when `../shared` is absent. The runners and their data are read where
 //! they are, never copied or edited; their READMEs say how they score.
 //!
@@ -171,23 +171,4 @@ fn istio_tasks_conformance() {
         new.join("\n")
     );
     same_count(&out, failed, failing.len());
-}
-
-/// Information only: meshroute does not read the Gateway API yet (issue 17), and the runner
-/// counts what today's binary gets right anyway (the 404 expectations; README: baseline
-/// `77 passed, 185 failed`).
-#[test]
-fn gateway_api_conformance_score() {
-    let Some(out) = run("gateway-api", "--cli", "Gateway API conformance") else {
-        return;
-    };
-    match out.score() {
-        Some((passed, failed)) => println!(
-            "conformance gateway-api: {passed} passed, {failed} failed (information, not gating: meshroute does not read the Gateway API yet, issue 17)"
-        ),
-        None => println!(
-            "conformance gateway-api: skipped until issue 17: run.py printed no score (exit {:?})",
-            out.code
-        ),
-    }
 }
