@@ -47,7 +47,8 @@ pub struct SimulateArgs {
     /// text, or json (the decision and its trace as data)
     #[arg(short, long, value_enum, default_value_t = Output::Text, value_name = "FMT")]
     output: Output,
-    /// http://host[:port]/path?query
+    /// http://host[:port]/path?query, https://… (SNI = host), or tls://sni:port and
+    /// tcp://host:port for a gateway's TLS passthrough and TCP servers
     #[arg(value_parser = parse_url)]
     url: Url,
 }
@@ -59,6 +60,40 @@ pub fn run(o: SimulateArgs) -> i32 {
         Err(code) => return code,
     };
     let table = &loaded.table;
+    // TLS passthrough and TCP servers: Envoy's tcp_proxy, not the HTTP filter.
+    let sni = (url.scheme != "tcp").then(|| sni_of(&url.authority));
+    if let Some(d) = probe::decide_l4(table, url, sni.as_deref()) {
+        match o.output {
+            Output::Json => common::print_json(&d),
+            Output::Text => {
+                let mut t = format!(
+                    "tcp_proxy: {}\n",
+                    d.clusters
+                        .iter()
+                        .map(|(c, w)| format!("{c} (weight {w})"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                for line in &d.trace {
+                    t.push_str(&format!("  {line}\n"));
+                }
+                for m in &d.missing {
+                    t.push_str(&format!(
+                        "  cluster {m} does not exist: Envoy closes the connection\n"
+                    ));
+                }
+                common::write_stdout(&t);
+            }
+        }
+        return 0;
+    }
+    if matches!(url.scheme.as_str(), "tcp" | "tls") {
+        crate::out::stderr(&format!(
+            "Error: no TLS passthrough or TCP server of this proxy listens on port {}",
+            url.port.map_or("(none given)".into(), |p| p.to_string())
+        ));
+        return 1;
+    }
     if probe::sidecar_ignores_listener_port(table, o.listener_port, url) {
         crate::out::stderr(&format!(
             "Warning: sidecar proxies route by the URL's port ({}); --listener-port {} is ignored",

@@ -578,3 +578,77 @@ fn help_is_generated_for_every_subcommand_and_exits_0() {
     assert!(run_ok(&["pc", "eps", "-c", cfg(&c)]).contains("127.0.10.31:8080"));
     assert!(run_ok(&["sim", "-c", cfg(&c), "http://demoappv10.magedu.com/"]).contains(CLUSTER));
 }
+
+const L4_CONFIG: &str =
+    "proxy: {kind: gateway, namespace: istio-system, labels: {istio: ingressgateway}}
+resources: |
+  apiVersion: v1
+  kind: Service
+  metadata: {name: web, namespace: default}
+  spec: {ports: [{port: 443, name: tls}, {port: 80, name: tcp}], selector: {app: web}}
+  ---
+  apiVersion: networking.istio.io/v1
+  kind: Gateway
+  metadata: {name: gw, namespace: istio-system}
+  spec:
+    selector: {istio: ingressgateway}
+    servers:
+    - port: {number: 15443, name: tls, protocol: TLS}
+      hosts: ['*.example.com']
+      tls: {mode: PASSTHROUGH}
+    - port: {number: 31400, name: tcp, protocol: TCP}
+      hosts: ['*']
+  ---
+  apiVersion: networking.istio.io/v1
+  kind: VirtualService
+  metadata: {name: vs, namespace: default}
+  spec:
+    hosts: ['*.example.com']
+    gateways: [istio-system/gw]
+    tls:
+    - match: [{port: 15443, sniHosts: [a.example.com]}]
+      route: [{destination: {host: web, port: {number: 443}}}]
+    tcp:
+    - route:
+      - {destination: {host: web, port: {number: 80}}, weight: 75}
+      - {destination: {host: web, port: {number: 443}}, weight: 25}
+";
+
+#[test]
+fn simulate_tls_passthrough_and_tcp_report_the_chain_and_its_clusters() {
+    let c = write_config("l4.yaml", L4_CONFIG);
+    let tls = run_json(&[
+        "simulate",
+        "-c",
+        cfg(&c),
+        "-o",
+        "json",
+        "tls://a.example.com:15443",
+    ]);
+    assert_eq!(tls["filterChain"], "tls.15443.a.example.com", "{tls}");
+    assert_eq!(tls["tlsPassthrough"], true);
+    assert_eq!(
+        tls["clusters"],
+        serde_json::json!([["outbound|443||web.default.svc.cluster.local", 100]])
+    );
+    let tcp = run_json(&[
+        "simulate",
+        "-c",
+        cfg(&c),
+        "-o",
+        "json",
+        "tcp://anything:31400",
+    ]);
+    assert_eq!(tcp["filterChain"], "tcp.31400", "{tcp}");
+    assert_eq!(
+        tcp["clusters"],
+        serde_json::json!([
+            ["outbound|80||web.default.svc.cluster.local", 75],
+            ["outbound|443||web.default.svc.cluster.local", 25]
+        ])
+    );
+    // No server on that port: an error, exit 1.
+    let none = meshroute(&["simulate", "-c", cfg(&c), "tcp://anything:9"]);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no TLS passthrough or TCP server"));
+}

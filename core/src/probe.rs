@@ -23,8 +23,10 @@ pub fn parse_url(s: &str) -> Result<Url, String> {
         Some((sc, rest)) => (sc.to_ascii_lowercase(), rest),
         None => ("http".to_string(), s),
     };
-    if scheme != "http" && scheme != "https" {
-        return Err(format!("URL scheme must be http or https, got {scheme:?}"));
+    if !matches!(scheme.as_str(), "http" | "https" | "tcp" | "tls") {
+        return Err(format!(
+            "URL scheme must be http, https, tls (a TLS connection: SNI = host) or tcp, got {scheme:?}"
+        ));
     }
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let mut authority = &rest[..end];
@@ -279,4 +281,80 @@ mod tests {
         );
         assert!(parse_header("novalue").is_err());
     }
+}
+
+/// What a gateway does with a TCP-level connection: the TLS passthrough or TCP chain Envoy
+/// picks and the clusters its `tcp_proxy` balances over (Envoy's own load balancer; the filter
+/// is not in this path).
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct L4Decision {
+    pub listener_port: u32,
+    pub filter_chain: String,
+    pub tls_passthrough: bool,
+    pub virtual_service: String,
+    pub gateway: String,
+    pub clusters: Vec<(String, u32)>,
+    pub missing: Vec<String>,
+    pub trace: Vec<String>,
+}
+
+/// The TCP-level decision for a `tcp://host:port` (TCP) or `tls://sni:port` / `https://…`
+/// (TLS with that SNI) connection to a gateway, by server port (or listener port). None when no
+/// TLS passthrough or TCP server listens there (for https:// the HTTP path applies then).
+pub fn decide_l4(table: &RouteTable, url: &Url, sni: Option<&str>) -> Option<L4Decision> {
+    if table.proxy.kind != ProxyKind::Gateway {
+        return None;
+    }
+    let port = url
+        .port
+        .unwrap_or(if url.scheme == "tcp" { 0 } else { 443 });
+    let l = table
+        .tcp_listeners
+        .iter()
+        .find(|l| l.server_ports.contains(&port))
+        .or_else(|| table.tcp_listeners.iter().find(|l| l.port == port))?;
+    let c = l.chain_for(sni)?;
+    let clusters = c
+        .destinations
+        .iter()
+        .map(|d| (d.cluster_name.clone(), d.weight))
+        .collect();
+    let missing = c
+        .destinations
+        .iter()
+        .filter(|d| matches!(d.cluster, crate::table::ClusterRef::Missing(_)))
+        .map(|d| d.cluster_name.clone())
+        .collect();
+    let how = match (c.tls_passthrough, sni) {
+        (true, Some(s)) => format!(
+            "SNI {s:?} → TLS passthrough chain {:?} (server names {:?})",
+            c.name, c.server_names
+        ),
+        (true, None) => format!("TLS passthrough chain {:?}", c.name),
+        (false, _) => format!("TCP chain {:?}", c.name),
+    };
+    Some(L4Decision {
+        listener_port: l.port,
+        filter_chain: c.name.clone(),
+        tls_passthrough: c.tls_passthrough,
+        virtual_service: c.virtual_service.clone(),
+        gateway: c.gateway.clone(),
+        clusters,
+        missing,
+        trace: vec![
+            format!("port {port} → listener 0.0.0.0_{}", l.port),
+            how,
+            format!(
+                "VirtualService {} (gateway {}) → tcp_proxy to {}; Envoy balances the connection with the cluster's policy",
+                c.virtual_service,
+                c.gateway,
+                c.destinations
+                    .iter()
+                    .map(|d| format!("{} ({})", d.cluster_name, d.weight))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ],
+    })
 }

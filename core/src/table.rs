@@ -476,7 +476,42 @@ pub enum TlsMode {
 #[derive(Debug, Clone, Serialize)]
 pub struct TcpListener {
     pub port: u32,
+    /// The server port numbers that listen here (443 for the 8443 listener).
+    pub server_ports: Vec<u32>,
     pub chains: Vec<TcpChain>,
+}
+
+impl TcpListener {
+    /// The chain Envoy picks for a connection: TLS passthrough chains by SNI (exact, then the
+    /// longest `*.` wildcard, then one without names), a TCP chain for anything else.
+    pub fn chain_for(&self, sni: Option<&str>) -> Option<&TcpChain> {
+        if let Some(sni) = sni {
+            let sni = sni.to_ascii_lowercase();
+            let tls = || self.chains.iter().filter(|c| c.tls_passthrough);
+            if let Some(c) = tls().find(|c| c.server_names.contains(&sni)) {
+                return Some(c);
+            }
+            let mut best: Option<(&TcpChain, usize)> = None;
+            for c in tls() {
+                for n in &c.server_names {
+                    if let Some(suffix) = n.strip_prefix('*') {
+                        if sni.len() > suffix.len()
+                            && sni.ends_with(suffix)
+                            && best.is_none_or(|(_, l)| suffix.len() > l)
+                        {
+                            best = Some((c, suffix.len()));
+                        }
+                    }
+                }
+            }
+            if let Some((c, _)) = best {
+                return Some(c);
+            }
+        }
+        self.chains
+            .iter()
+            .find(|c| !c.tls_passthrough || (sni.is_some() && c.server_names.is_empty()))
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -100,6 +100,7 @@ impl<'a> Cx<'a> {
     /// The TCP-level chains of the gateways' L4 servers, by listener port.
     pub(super) fn build_gateway_l4(&mut self, gws: &[&'a Object<Gateway>], vss: &[Vs<'a>]) {
         let mut by_port: BTreeMap<u32, Vec<TcpChain>> = BTreeMap::new();
+        let mut server_ports: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
         let mut gws = gws.to_vec();
         gws.sort_by_key(|g| creation_key(g));
         for g in gws {
@@ -117,6 +118,10 @@ impl<'a> Cx<'a> {
                     continue;
                 };
                 let lport = self.resolve_gateway_port(sport);
+                let sp = server_ports.entry(lport).or_default();
+                if !sp.contains(&sport) {
+                    sp.push(sport);
+                }
                 let chains = by_port.entry(lport).or_default();
                 for v in vss.iter().filter(|v| v.gateways.contains(&gname)) {
                     let server_hosts: Vec<String> = server
@@ -210,7 +215,12 @@ impl<'a> Cx<'a> {
         }
         for (port, chains) in by_port {
             if !chains.is_empty() {
-                self.table.tcp_listeners.push(TcpListener { port, chains });
+                let server_ports = server_ports.remove(&port).unwrap_or_default();
+                self.table.tcp_listeners.push(TcpListener {
+                    port,
+                    server_ports,
+                    chains,
+                });
             }
         }
     }
