@@ -1,5 +1,5 @@
 //! The config checker in real browsers: headless Chromium and headless Firefox, each driven over
-//! WebDriver (a few JSON POSTs to chromedriver / geckodriver, spoken here over std's TcpStream),
+//! WebDriver (a few JSON POSTs to chromedriver / geckodriver, through ureq),
 //! the page served from `validator-web/dist/` by a tiny static server in this test. The same
 //! walkthrough runs in both.
 //!
@@ -655,77 +655,31 @@ impl Drop for Session<'_> {
     }
 }
 
-/// One HTTP/1.1 exchange with `Connection: close`; returns the JSON body.
+/// One WebDriver call (ureq); returns the JSON body. WebDriver answers errors with 4xx/5xx and a
+/// JSON body too, so statuses are answers here.
 fn http(addr: &str, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
-    let mut c = TcpStream::connect(addr).map_err(|e| e.to_string())?;
-    c.set_read_timeout(Some(Duration::from_secs(120)))
-        .map_err(|e| e.to_string())?;
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    c.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
-    // Read the head, then exactly Content-Length bytes (chromedriver may keep the socket open).
-    let mut resp = Vec::new();
-    let mut chunk = [0u8; 65536];
-    let split = loop {
-        if let Some(i) = resp.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-        let n = c.read(&mut chunk).map_err(|e| e.to_string())?;
-        if n == 0 {
-            return Err("connection closed before the HTTP header".into());
-        }
-        resp.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&resp[..split]).to_ascii_lowercase();
-    let mut payload = resp[split + 4..].to_vec();
-    let length = head.lines().find_map(|l| {
-        l.strip_prefix("content-length:")
-            .and_then(|v| v.trim().parse::<usize>().ok())
-    });
-    let chunked = head.contains("transfer-encoding:") && head.contains("chunked");
-    loop {
-        let done = match length {
-            Some(n) => payload.len() >= n,
-            None if chunked => payload.windows(5).any(|w| w == b"0\r\n\r\n"),
-            None => false,
-        };
-        if done {
-            break;
-        }
-        let n = c.read(&mut chunk).map_err(|e| e.to_string())?;
-        if n == 0 {
-            break;
-        }
-        payload.extend_from_slice(&chunk[..n]);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into();
+    let url = format!("http://{addr}{path}");
+    let mut r = match (method, body) {
+        ("GET", _) => agent.get(&url).call(),
+        ("DELETE", _) => agent.delete(&url).call(),
+        (_, b) => agent
+            .post(&url)
+            .header("content-type", "application/json; charset=utf-8")
+            .send(b.map(Value::to_string).unwrap_or_default()),
     }
-    if chunked {
-        payload = dechunk(&payload);
-    }
-    serde_json::from_slice(&payload).map_err(|e| {
-        format!(
-            "bad JSON from {method} {path}: {e}: {}",
-            String::from_utf8_lossy(&payload)
-        )
-    })
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(i) = b.windows(2).position(|w| w == b"\r\n") {
-        let size = std::str::from_utf8(&b[..i])
-            .ok()
-            .and_then(|s| usize::from_str_radix(s.split(';').next().unwrap_or("").trim(), 16).ok())
-            .unwrap_or(0);
-        if size == 0 || b.len() < i + 2 + size {
-            break;
-        }
-        out.extend_from_slice(&b[i + 2..i + 2 + size]);
-        b = &b[(i + 4 + size).min(b.len())..];
-    }
-    out
+    .map_err(|e| format!("{method} {path}: {e}"))?;
+    let text = r
+        .body_mut()
+        .with_config()
+        .limit(256 * 1024 * 1024)
+        .read_to_string()
+        .map_err(|e| format!("{method} {path}: {e}"))?;
+    serde_json::from_str(&text).map_err(|e| format!("bad JSON from {method} {path}: {e}: {text}"))
 }
 
 fn base64_decode(s: &str) -> Vec<u8> {
