@@ -25,6 +25,7 @@ pub mod config;
 pub mod coverage;
 pub mod decode;
 pub mod diag;
+pub mod diff;
 pub mod host;
 pub mod lb;
 pub mod model;

@@ -25,6 +25,8 @@
 
 mod assert;
 mod icv;
+
+pub(crate) use assert::route_of;
 #[cfg(test)]
 mod tests;
 

@@ -186,7 +186,11 @@ fn every_assertion_kind_passes_when_it_holds_and_fails_with_its_message() {
     for (url, holds, fails, message) in table {
         let r = run(&res, &case(url, "expect", holds));
         assert_eq!(r.results.len(), 1);
-        assert!(r.results[0].passed, "{holds}: {:?}", failures(&r.results[0]));
+        assert!(
+            r.results[0].passed,
+            "{holds}: {:?}",
+            failures(&r.results[0])
+        );
         let r = run(&res, &case(url, "expect", fails));
         let res0 = &r.results[0];
         assert!(!res0.passed, "{fails} should fail");
@@ -195,11 +199,18 @@ fn every_assertion_kind_passes_when_it_holds_and_fails_with_its_message() {
         // `not:` inverts: what holds fails under not:, with the assertion named "not …".
         let r = run(&res, &case(url, "not", holds));
         assert!(!r.results[0].passed, "not {holds} should fail");
-        assert!(r.results[0].failures.iter().all(|f| f.assertion.starts_with("not ")));
+        assert!(r.results[0]
+            .failures
+            .iter()
+            .all(|f| f.assertion.starts_with("not ")));
         let r = run(&res, &case(url, "not", fails));
         // Each assertion of `fails` is false, so none holds under `not:` … except the ones
         // the table built partly true (destination.cluster is not in it).
-        assert!(r.results[0].passed, "not {fails}: {:?}", failures(&r.results[0]));
+        assert!(
+            r.results[0].passed,
+            "not {fails}: {:?}",
+            failures(&r.results[0])
+        );
     }
 }
 
@@ -215,9 +226,16 @@ fn a_failing_case_is_rendered_with_expectation_happening_and_trace() {
 #[test]
 fn a_case_without_a_proxy_is_an_input_error_not_a_failure() {
     let res = resources(CONFIG);
-    let r = run(&res, "tests:\n- request: {url: \"http://x/\"}\n  expect: {status: 404}\n");
+    let r = run(
+        &res,
+        "tests:\n- request: {url: \"http://x/\"}\n  expect: {status: 404}\n",
+    );
     assert_eq!((r.passed, r.failed, r.errors), (0, 0, 1));
-    assert!(r.results[0].error.as_deref().unwrap_or("").starts_with("no proxy"));
+    assert!(r.results[0]
+        .error
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("no proxy"));
 }
 
 #[test]
@@ -231,9 +249,18 @@ fn unknown_fields_and_empty_cases_are_diagnostics_with_lines() {
         .map(|d| format!("{}:{} {} {}", d.line, d.column, d.code, d.message))
         .collect();
     assert_eq!(cases.len(), 1, "{lines:?}");
-    assert!(lines[0].starts_with("3:12 MR0101") && lines[0].contains("did you mean \"status\""), "{lines:?}");
-    assert_eq!(lines[1], "4:3 MR0601 tests[1]: the case asserts nothing: give `expect:` or `not:`");
-    assert_eq!(lines[2], "6:3 MR0601 testCases[0]: request.method must list at least one value");
+    assert!(
+        lines[0].starts_with("3:12 MR0101") && lines[0].contains("did you mean \"status\""),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[1],
+        "4:3 MR0601 tests[1]: the case asserts nothing: give `expect:` or `not:`"
+    );
+    assert_eq!(
+        lines[2],
+        "6:3 MR0601 testCases[0]: request.method must list at least one value"
+    );
 }
 
 /// VirtualService files alone, as istio-config-validator's users have them: no Service, Pod,
