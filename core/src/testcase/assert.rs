@@ -592,6 +592,34 @@ fn probe_for(t: &RouteTable, req: &TestRequest, defaults: &Defaults) -> Result<P
     Ok(Probe::new(&url, port, method, &headers, source_ip))
 }
 
+/// The proxy and probe of a native case (None for a case that cannot run).
+pub(super) fn native_probe(
+    t: &TestCase,
+    defaults: &Defaults,
+    tables: &mut Tables,
+) -> Result<(ProxyIdentity, Probe), String> {
+    let mut proxy = match (&t.proxy, &defaults.proxy) {
+        (Some(spec), _) => proxy_identity(spec)?,
+        (None, Some(p)) => p.clone(),
+        (None, None) => {
+            return Err(
+                "no proxy: give the case (or the test file) `proxy: {kind: gateway|sidecar, namespace, labels}`, or test against a meshroute config file".into(),
+            )
+        }
+    };
+    let Some(req) = &t.request else {
+        return Err("the case has no request".into());
+    };
+    if proxy.kind == ProxyKind::Sidecar {
+        proxy.labels.extend(req.source_labels.clone());
+        if let Some(ns) = &req.source_namespace {
+            proxy.namespace = ns.clone();
+        }
+    }
+    let probe = probe_for(tables.get(&proxy), req, defaults)?;
+    Ok((proxy, probe))
+}
+
 pub(super) fn run_native(
     case: &Case,
     t: &TestCase,
@@ -600,32 +628,11 @@ pub(super) fn run_native(
     hits: &mut Hits,
 ) -> CaseResult {
     let result = CaseResult::new(case, "meshroute");
-    let mut proxy = match (&t.proxy, &defaults.proxy) {
-        (Some(spec), _) => match proxy_identity(spec) {
-            Ok(p) => p,
-            Err(e) => return result.errored(e),
-        },
-        (None, Some(p)) => p.clone(),
-        (None, None) => {
-            return result.errored(
-                "no proxy: give the case (or the test file) `proxy: {kind: gateway|sidecar, namespace, labels}`, or test against a meshroute config file".into(),
-            )
-        }
-    };
-    let Some(req) = &t.request else {
-        return result.errored("the case has no request".into());
-    };
-    if proxy.kind == ProxyKind::Sidecar {
-        proxy.labels.extend(req.source_labels.clone());
-        if let Some(ns) = &req.source_namespace {
-            proxy.namespace = ns.clone();
-        }
-    }
-    let table = tables.get(&proxy);
-    let probe = match probe_for(table, req, defaults) {
-        Ok(p) => p,
+    let (proxy, probe) = match native_probe(t, defaults, tables) {
+        Ok(x) => x,
         Err(e) => return result.errored(e),
     };
+    let table = tables.get(&proxy);
     run_probe(result, table, &probe, t, hits)
 }
 

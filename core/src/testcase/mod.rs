@@ -537,6 +537,26 @@ pub fn run_cases(res: &Resources, defaults: &Defaults, cases: &[Case]) -> TestRe
     report
 }
 
+/// The proxy and request of every meshroute-format case that can run (istio-config-validator
+/// cases name no proxy), for `meshroute diff` to send as extra probes.
+pub fn case_probes(
+    res: &Resources,
+    defaults: &Defaults,
+    cases: &[Case],
+) -> Vec<(ProxyIdentity, crate::probe::Probe)> {
+    let mut tables = Tables {
+        res,
+        built: Vec::new(),
+    };
+    cases
+        .iter()
+        .filter_map(|c| match &c.kind {
+            CaseKind::Native(t) => assert::native_probe(t, defaults, &mut tables).ok(),
+            CaseKind::Icv(_) => None,
+        })
+        .collect()
+}
+
 /// The text report: one line per case (`PASS`/`FAIL`), and for each failure the expectation,
 /// what happened and the decision trace; then a summary line.
 pub fn render(report: &TestReport) -> String {
