@@ -180,7 +180,11 @@ fn run_inner(args: DiffArgs) -> Result<i32, Fatal> {
             (before, after, Some(dir))
         }
         None => match paths.as_slice() {
-            [old, new] => (load(&[old.clone()]), load(&[new.clone()]), None),
+            [old, new] => (
+                load(std::slice::from_ref(old)),
+                load(std::slice::from_ref(new)),
+                None,
+            ),
             _ => {
                 return Err(Fatal(
                     "give OLD and NEW (two files or directories), or --git REV PATH…".into(),
