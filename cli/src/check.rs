@@ -9,8 +9,10 @@
 //! (`proxy:` + `resources:`) is checked on its own resources. Exit code 0 when nothing is an
 //! error, 1 when something is, 2 for usage and I/O problems (missing file, non-UTF-8 input).
 
+use crate::common::write_stdout;
 use crate::inputs::{config_shape, read_file, read_inputs, source, utf8, Fatal, Input, Source};
 use crate::out;
+use crate::report::{self, Finding, JunitCase, JunitOutcome, Level};
 use meshroute_core::analyze::defaults::add_default_resources;
 use meshroute_core::analyze::AnalyzeOptions;
 use meshroute_core::check::check_resources;
@@ -39,7 +41,7 @@ pub struct CheckArgs {
     /// Read the same way as -f
     #[arg(value_name = "PATH")]
     paths: Vec<OsString>,
-    /// text: one line per finding, then a summary; json: an array
+    /// Output format
     #[arg(short, long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
     output: Format,
     /// Namespace of resources that name none
@@ -78,8 +80,16 @@ impl CheckArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
+    /// One line per finding, then a summary
     Text,
+    /// An array of diagnostics
     Json,
+    /// SARIF 2.1.0, for code scanning
+    Sarif,
+    /// JUnit XML: a test case per file, failed by its errors
+    Junit,
+    /// GitHub Actions annotations (::error file=…,line=…,col=…::…)
+    Github,
 }
 
 #[derive(Debug)]
@@ -181,8 +191,69 @@ fn run_inner(args: Args) -> Result<i32, Fatal> {
             }
             out::stdout(&summary(&diags, files.len(), resources));
         }
+        Format::Sarif => write_stdout(&report::sarif_text("meshroute check", &findings(&diags))),
+        Format::Github => write_stdout(&report::github(&findings(&diags))),
+        Format::Junit => {
+            let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+            write_stdout(&report::junit(
+                "meshroute check",
+                &junit_cases(&names, &diags),
+            ));
+        }
     }
     Ok(if diag::has_errors(&diags) { 1 } else { 0 })
+}
+
+/// Diagnostics as CI findings (columns in UTF-16 units, as SARIF and GitHub count).
+pub fn findings(diags: &[Diagnostic]) -> Vec<Finding> {
+    diags
+        .iter()
+        .map(|d| Finding {
+            rule: d.code.clone(),
+            rule_description: d.message.clone(),
+            level: match d.severity {
+                Severity::Error => Level::Error,
+                Severity::Warning => Level::Warning,
+                Severity::Info => Level::Note,
+            },
+            title: format!("{} {}", d.code, d.resource()).trim().to_string(),
+            message: d.message.clone(),
+            file: d.file.clone(),
+            line: d.line,
+            column: d.column_utf16,
+        })
+        .collect()
+}
+
+/// A JUnit case per input file, failed by its errors (warnings do not fail it).
+fn junit_cases(files: &[&str], diags: &[Diagnostic]) -> Vec<JunitCase> {
+    let mut names: Vec<&str> = files.to_vec();
+    for d in diags {
+        if !names.contains(&d.file.as_str()) {
+            names.push(&d.file);
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            let errors: Vec<String> = diags
+                .iter()
+                .filter(|d| d.file == name && d.severity == Severity::Error)
+                .map(|d| d.to_string())
+                .collect();
+            JunitCase {
+                classname: "meshroute check".into(),
+                name: name.to_string(),
+                outcome: match errors.first() {
+                    None => JunitOutcome::Passed,
+                    Some(first) => JunitOutcome::Failed {
+                        message: first.clone(),
+                        detail: errors.join("\n"),
+                    },
+                },
+            }
+        })
+        .collect()
 }
 
 fn summary(diags: &[Diagnostic], files: usize, resources: usize) -> String {

@@ -5,6 +5,7 @@
 use crate::common::{print_json, write_stdout};
 use crate::inputs::{load_set, read_inputs, source, Fatal, InputSet};
 use crate::out;
+use crate::report::{self, Finding, JunitCase, JunitOutcome, Level};
 use meshroute_core::check::rejects;
 use meshroute_core::config::{ProxyIdentity, ProxyKind};
 use meshroute_core::diff::{self, Diff};
@@ -49,6 +50,12 @@ enum Format {
     Json,
     /// Tables for a pull-request comment
     Markdown,
+    /// SARIF 2.1.0: each changed request as a warning at the rule that now takes it
+    Sarif,
+    /// JUnit XML: a test case per proxy, failed when requests route differently
+    Junit,
+    /// GitHub Actions warnings for the changed requests
+    Github,
 }
 
 /// `gateway`, `sidecar:default`, `gateway:istio-system:istio=ingressgateway,app=x`.
@@ -230,5 +237,65 @@ fn print(d: &Diff, f: Format) {
         Format::Text => write_stdout(&diff::render(d)),
         Format::Json => print_json(d),
         Format::Markdown => write_stdout(&diff::render_markdown(d)),
+        Format::Sarif => write_stdout(&report::sarif_text("meshroute diff", &findings(d))),
+        Format::Github => write_stdout(&report::github(&findings(d))),
+        Format::Junit => write_stdout(&report::junit("meshroute diff", &junit_cases(d))),
     }
+}
+
+fn findings(d: &Diff) -> Vec<Finding> {
+    d.proxies
+        .iter()
+        .flat_map(|p| p.requests.iter().map(move |c| (p, c)))
+        .map(|(p, c)| {
+            let (file, line, column) = c.location.as_ref().map_or((String::new(), 1, 1), |l| {
+                (l.file.clone(), l.line, l.column)
+            });
+            Finding {
+                rule: "meshroute-diff".into(),
+                rule_description: "a request that routes differently after the change".into(),
+                level: Level::Warning,
+                title: format!("routes differently: {}", c.request),
+                message: format!(
+                    "{} on {}\nbefore: {}\nafter: {}",
+                    c.request,
+                    p.proxy.describe(),
+                    c.before.describe(),
+                    c.after.describe()
+                ),
+                file,
+                line,
+                column,
+            }
+        })
+        .collect()
+}
+
+fn junit_cases(d: &Diff) -> Vec<JunitCase> {
+    d.proxies
+        .iter()
+        .map(|p| JunitCase {
+            classname: "meshroute diff".into(),
+            name: p.proxy.describe(),
+            outcome: match p.requests.len() {
+                0 => JunitOutcome::Passed,
+                n => JunitOutcome::Failed {
+                    message: format!("{n} request(s) route differently"),
+                    detail: p
+                        .requests
+                        .iter()
+                        .map(|c| {
+                            format!(
+                                "{}\n  before: {}\n  after:  {}",
+                                c.request,
+                                c.before.describe(),
+                                c.after.describe()
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                },
+            },
+        })
+        .collect()
 }

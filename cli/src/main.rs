@@ -20,6 +20,7 @@ mod diff;
 mod inputs;
 mod out;
 mod proxy_config;
+mod report;
 mod simulate;
 mod test;
 

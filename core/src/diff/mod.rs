@@ -121,6 +121,9 @@ pub struct ProbeOutcome {
     /// `route "api" of default/web` (shown, not compared).
     #[serde(skip)]
     pub via: String,
+    /// Where that route was written (not compared).
+    #[serde(skip)]
+    pub origin: Option<crate::table::RouteOrigin>,
 }
 
 impl ProbeOutcome {
@@ -174,11 +177,23 @@ impl ProbeOutcome {
     }
 }
 
+/// A place in a YAML file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceLocation {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+}
+
 /// A request that routes differently.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProbeChange {
     /// `GET http://web.example.com/api -H 'x-api: 1'`.
     pub request: String,
+    /// The rule that now takes the request (or, when none does, the one that took it), as
+    /// written: where a reviewer's annotation goes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<SourceLocation>,
     /// Where the probe came from: `route "api" of default/web (new)`.
     pub from: String,
     pub before: ProbeOutcome,
@@ -282,8 +297,10 @@ pub fn diff(
             let b = outcome(&old, probe);
             let a = outcome(&new, probe);
             if !b.same(&a) {
+                let location = rule_location(after, &a).or_else(|| rule_location(before, &b));
                 requests.push(ProbeChange {
                     request: describe(probe),
+                    location,
                     from: from.clone(),
                     before: b,
                     after: a,
@@ -299,6 +316,21 @@ pub fn diff(
         });
     }
     out
+}
+
+/// Where the route of an outcome was written: its match block, else its rule.
+fn rule_location(res: &Resources, o: &ProbeOutcome) -> Option<SourceLocation> {
+    let origin = o.origin.as_ref()?;
+    let (vs, path) = match (&origin.match_block, &origin.rule) {
+        (Some((rp, mi)), _) => (
+            &rp.virtual_service,
+            format!("spec.http[{}].match[{mi}]", rp.rule),
+        ),
+        (None, Some(rp)) => (&rp.virtual_service, format!("spec.http[{}]", rp.rule)),
+        (None, None) => return None,
+    };
+    let (file, line, column) = crate::coverage::locate(res, vs, &path)?;
+    Some(SourceLocation { file, line, column })
 }
 
 fn s(v: &Value, k: &str) -> String {
@@ -520,14 +552,14 @@ fn outcome(t: &RouteTable, p: &Probe) -> ProbeOutcome {
     let req = p.request(&h);
     let d = route(t, &req, &mut SplitMix64(1), false);
     let r = crate::testcase::route_of(t, &d);
-    let via = r.map(route_label).unwrap_or_default();
     let mut o = ProbeOutcome {
         status: None,
         location: None,
         clusters: Vec::new(),
         path: None,
         authority: None,
-        via,
+        via: r.map(route_label).unwrap_or_default(),
+        origin: r.and_then(|r| r.origin.clone()),
     };
     match &d.outcome {
         Outcome::Reply(rep)

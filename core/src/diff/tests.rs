@@ -224,3 +224,20 @@ fn a_gateway_host_added_reports_the_requests_for_that_host() {
         "{md}"
     );
 }
+
+#[test]
+fn a_changed_request_points_at_the_rule_that_now_takes_it() {
+    let d = changed(&[(
+        "  - name: api\n",
+        "  - name: beta\n    match: [{uri: {prefix: /api/beta}}]\n    route: [{destination: {host: web, subset: v1}}]\n  - name: api\n",
+    )]);
+    let loc = d.proxies[0].requests[0].location.clone();
+    assert_eq!(
+        loc,
+        Some(SourceLocation {
+            file: "c.yaml".into(),
+            line: 52,
+            column: 13
+        })
+    );
+}
