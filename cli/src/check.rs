@@ -19,6 +19,7 @@ use meshroute_core::check::check_resources;
 use meshroute_core::config::parse_config;
 use meshroute_core::diag::{self, Diagnostic, Severity};
 use meshroute_core::resources::{LoadOptions, Resources};
+use meshroute_core::suppress::{self, Suppression};
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -51,6 +52,11 @@ pub struct CheckArgs {
     /// defaultConfig.proxyMetadata)
     #[arg(long = "mesh-config", alias = "meshConfigFile", value_name = "FILE")]
     mesh_config: Option<PathBuf>,
+    /// Do not report CODE on a resource, repeatable: 'IST0102=Namespace frod',
+    /// 'IST0107=Pod *.baz' (`*` matches anything), or a bare CODE for every resource. Resources
+    /// can also carry the annotation galley.istio.io/analyze-suppress: "CODE,CODE" (or "*")
+    #[arg(long, value_name = "CODE=Kind name", value_parser = Suppression::parse)]
+    suppress: Vec<Suppression>,
 }
 
 impl CheckArgs {
@@ -74,6 +80,7 @@ impl CheckArgs {
             format: self.output,
             namespace: self.namespace,
             mesh_config: self.mesh_config,
+            suppress: self.suppress,
         }
     }
 }
@@ -98,6 +105,7 @@ pub struct Args {
     format: Format,
     namespace: String,
     mesh_config: Option<PathBuf>,
+    suppress: Vec<Suppression>,
 }
 
 /// Entry point: returns the exit status.
@@ -129,6 +137,8 @@ fn run_inner(args: Args) -> Result<i32, Fatal> {
 
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut plain = Resources::default();
+    // Each config file's resources, kept for the suppression annotations.
+    let mut configs: Vec<Resources> = Vec::new();
     let mut resources = 0;
     let mut files = files;
     let mut seen: HashSet<PathBuf> = files.iter().filter_map(|f| f.canonical.clone()).collect();
@@ -171,6 +181,7 @@ fn run_inner(args: Args) -> Result<i32, Fatal> {
                 resources += cfg.resources.len();
                 diags.extend(add_default_resources(&mut cfg.resources, &opts).1);
                 check_resources(&cfg.resources, &opts, &mut diags);
+                configs.push(cfg.resources);
             }
         }
     }
@@ -178,6 +189,9 @@ fn run_inner(args: Args) -> Result<i32, Fatal> {
     // As `istioctl analyze` on files: a default ingress gateway unless the input has its own.
     diags.extend(add_default_resources(&mut plain, &opts).1);
     check_resources(&plain, &opts, &mut diags);
+    let mut sets: Vec<&Resources> = configs.iter().collect();
+    sets.push(&plain);
+    suppress::apply(&mut diags, &sets, &args.suppress);
     diag::sort(&mut diags);
 
     match args.format {

@@ -351,3 +351,44 @@ fn diff_git_compares_the_working_tree_with_a_revision() {
         Some(2)
     );
 }
+
+#[test]
+fn check_suppress_flag_and_annotation_drop_the_message_and_its_exit_code() {
+    let d = scratch("suppress");
+    write(&d, "vs.yaml", BAD_VS);
+    let run = |args: &[&str]| {
+        code(&meshroute_in(
+            &d,
+            &[&["check", "-f", "vs.yaml"], args].concat(),
+        ))
+    };
+    assert_eq!(run(&[]), Some(1));
+    assert_eq!(
+        run(&["--suppress", "IST0101=VirtualService vs.default"]),
+        Some(0)
+    );
+    assert_eq!(
+        run(&["--suppress", "IST0101=VirtualService *.default"]),
+        Some(0)
+    );
+    assert_eq!(
+        run(&["--suppress", "IST0101=VirtualService vs.other"]),
+        Some(1)
+    );
+    assert_eq!(run(&["--suppress", "not a suppression=x"]), Some(2));
+    write(
+        &d,
+        "annotated.yaml",
+        &BAD_VS.replace(
+            "metadata: {name: vs}",
+            "metadata:\n  name: vs\n  annotations: {galley.istio.io/analyze-suppress: IST0101}",
+        ),
+    );
+    let o = meshroute_in(&d, &["check", "-f", "annotated.yaml"]);
+    assert_eq!(code(&o), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("✔ No validation issues found"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -34,6 +34,7 @@ pub mod probe;
 pub mod registry;
 pub mod resources;
 pub mod route;
+pub mod suppress;
 pub mod table;
 pub mod testcase;
 pub mod validate;
