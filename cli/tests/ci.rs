@@ -307,10 +307,10 @@ fn diff_reports_the_request_a_new_match_block_takes_and_exits_1() {
     let v = assert_valid_sarif(&stdout(&o));
     assert_eq!(
         v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"],
-        21
+        25
     );
     let o = meshroute(&["diff", &old, &new, "-o", "github"]);
-    assert!(stdout(&o).starts_with(&format!("::warning file={}/virtualservice.yaml,line=21,col=7,title=routes differently%3A GET http%3A//shop.example.com/api/legacy::", new.replace(':', "%3A"))), "{}", stdout(&o));
+    assert!(stdout(&o).starts_with(&format!("::warning file={}/virtualservice.yaml,line=25,col=7,title=routes differently%3A GET http%3A//shop.example.com/api/legacy::", new.replace(':', "%3A"))), "{}", stdout(&o));
     let o = meshroute(&["diff", &old, &new, "-o", "junit"]);
     assert!(stdout(&o).contains("<failure message=\"1 request(s) route differently\""));
     assert_eq!(code(&meshroute(&["diff", &old])), Some(2));
