@@ -12,7 +12,7 @@
 use crate::common::write_stdout;
 use crate::inputs::{config_shape, read_file, read_inputs, source, utf8, Fatal, Input, Source};
 use crate::out;
-use crate::report::{self, Finding, JunitCase, JunitOutcome, Level};
+use crate::report::{self, Finding, Format, JunitCase, JunitOutcome, Level};
 use meshroute_core::analyze::defaults::add_default_resources;
 use meshroute_core::analyze::AnalyzeOptions;
 use meshroute_core::check::check_resources;
@@ -83,20 +83,6 @@ impl CheckArgs {
             suppress: self.suppress,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    /// One line per finding, then a summary
-    Text,
-    /// An array of diagnostics
-    Json,
-    /// SARIF 2.1.0, for code scanning
-    Sarif,
-    /// JUnit XML: a test case per file, failed by its errors
-    Junit,
-    /// GitHub Actions annotations (::error file=…,line=…,col=…::…)
-    Github,
 }
 
 #[derive(Debug)]

@@ -9,6 +9,21 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde_sarif::sarif;
 use std::collections::BTreeMap;
 
+/// `-o` of `check` and `test` (`diff` adds Markdown to these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The command's report for people
+    Text,
+    /// The same as JSON
+    Json,
+    /// SARIF 2.1.0, for code scanning (findings at their file, line and column)
+    Sarif,
+    /// JUnit XML (check: a case per file; test: a case per test case)
+    Junit,
+    /// GitHub Actions annotations (::error file=…,line=…,col=…::…)
+    Github,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     Error,

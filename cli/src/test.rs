@@ -6,7 +6,7 @@
 use crate::common::write_stdout;
 use crate::inputs::{load_set, read_inputs, source, Fatal, Source};
 use crate::out;
-use crate::report::{self, Finding, JunitCase, JunitOutcome, Level};
+use crate::report::{self, Finding, Format, JunitCase, JunitOutcome, Level};
 use meshroute_core::check::rejects;
 use meshroute_core::coverage::{self, Coverage};
 use meshroute_core::diag::{self, Diagnostic};
@@ -38,20 +38,6 @@ pub struct TestArgs {
     fail_under: Option<f64>,
     #[arg(short, long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
     output: Format,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    /// PASS/FAIL per case; for a failure the expectation, what happened and the trace
-    Text,
-    /// The results (and coverage) as one JSON object
-    Json,
-    /// SARIF 2.1.0: failing cases at their line, uncovered rules as notes
-    Sarif,
-    /// JUnit XML: a test case per case (and one for --fail-under)
-    Junit,
-    /// GitHub Actions annotations for failing cases (and uncovered rules)
-    Github,
 }
 
 pub fn run(args: TestArgs) -> i32 {

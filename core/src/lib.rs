@@ -37,6 +37,8 @@ pub mod route;
 pub mod suppress;
 pub mod table;
 pub mod testcase;
+#[cfg(test)]
+mod testing;
 pub mod validate;
 pub mod views;
 pub mod wire;

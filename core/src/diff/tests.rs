@@ -1,52 +1,14 @@
 //! Config pairs with one known change each; the diff reports exactly the requests it changes.
 
 use super::*;
-use crate::resources::{load, LoadOptions};
+use crate::testing::{load_ok as res, WEB_GATEWAY};
 
-const BASE: &str = r#"
-apiVersion: v1
-kind: Service
-metadata: {name: istio-ingressgateway, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  ports: [{name: http2, port: 80, targetPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: default}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 8080}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web-1, namespace: default, labels: {app: web, version: v1}}
-status: {podIP: 10.0.0.1}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web-2, namespace: default, labels: {app: web, version: v2}}
-status: {podIP: 10.0.0.2}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: web, namespace: default}
-spec:
-  host: web
-  subsets:
-  - {name: v1, labels: {version: v1}}
-  - {name: v2, labels: {version: v2}}
----
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: [web.example.com]
----
-apiVersion: networking.istio.io/v1
+/// The gateway fixture with a VirtualService: `/api` to v2, the rest split 90/10.
+fn base() -> String {
+    format!("{WEB_GATEWAY}{VS}")
+}
+
+const VS: &str = r#"apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: web, namespace: default}
 spec:
@@ -65,20 +27,15 @@ spec:
 const V1: &str = "outbound|8080|v1|web.default.svc.cluster.local";
 const V2: &str = "outbound|8080|v2|web.default.svc.cluster.local";
 
-fn res(yaml: &str) -> Resources {
-    let (r, d) = load(&[("c.yaml", yaml)], &LoadOptions::default());
-    assert!(d.is_empty(), "{d:?}");
-    r
-}
-
 /// BASE against BASE with each `(from, to)` replaced, for every proxy either implies.
 fn changed(edits: &[(&str, &str)]) -> Diff {
-    let mut after = BASE.to_string();
+    let base = base();
+    let mut after = base.clone();
     for (from, to) in edits {
         assert!(after.contains(from), "{from}");
         after = after.replace(from, to);
     }
-    let (a, b) = (res(BASE), res(&after));
+    let (a, b) = (res(&base), res(&after));
     diff(&a, &b, &implied_proxies(&[&a, &b]), &[])
 }
 
@@ -97,7 +54,7 @@ fn t(a: &str, b: &str, c: &str) -> (String, String, String) {
 
 #[test]
 fn the_proxies_a_config_implies_are_its_gateways_and_its_namespaces_sidecars() {
-    let p = implied_proxies(&[&res(BASE)]);
+    let p = implied_proxies(&[&res(&base())]);
     let d: Vec<String> = p.iter().map(ProxyIdentity::describe).collect();
     assert_eq!(
         d,
@@ -235,7 +192,7 @@ fn a_changed_request_points_at_the_rule_that_now_takes_it() {
     assert_eq!(
         loc,
         Some(SourceLocation {
-            file: "c.yaml".into(),
+            file: "config.yaml".into(),
             line: 52,
             column: 13
         })

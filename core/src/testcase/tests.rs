@@ -3,36 +3,14 @@
 
 use super::*;
 use crate::coverage::coverage;
-use crate::resources::{load, LoadOptions};
+use crate::testing::{load_ok as resources, WEB_GATEWAY};
 
-/// A gateway for web.example.com in front of `web` (subsets v1, v2) and `mirror`, with one rule
-/// per action kind.
-const CONFIG: &str = r#"
-apiVersion: v1
-kind: Service
-metadata: {name: istio-ingressgateway, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  ports: [{name: http2, port: 80, targetPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: default}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 8080}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web-1, namespace: default, labels: {app: web, version: v1}}
-status: {podIP: 10.0.0.1}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web-2, namespace: default, labels: {app: web, version: v2}}
-status: {podIP: 10.0.0.2}
----
-apiVersion: v1
+/// The gateway fixture plus `mirror` and a VirtualService with one rule per action kind.
+fn config() -> String {
+    format!("{WEB_GATEWAY}{MIRROR}{VS}")
+}
+
+const MIRROR: &str = r#"apiVersion: v1
 kind: Service
 metadata: {name: mirror, namespace: default}
 spec:
@@ -44,25 +22,9 @@ kind: Pod
 metadata: {name: mirror-1, namespace: default, labels: {app: mirror}}
 status: {podIP: 10.0.0.9}
 ---
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: web, namespace: default}
-spec:
-  host: web
-  subsets:
-  - {name: v1, labels: {version: v1}}
-  - {name: v2, labels: {version: v2}}
----
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: [web.example.com]
----
-apiVersion: networking.istio.io/v1
+"#;
+
+const VS: &str = r#"apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: web, namespace: default}
 spec:
@@ -98,12 +60,6 @@ spec:
       weight: 20
 "#;
 
-fn resources(yaml: &str) -> Resources {
-    let (res, diags) = load(&[("config.yaml", yaml)], &LoadOptions::default());
-    assert!(diags.is_empty(), "{diags:?}");
-    res
-}
-
 fn run(res: &Resources, tests: &str) -> TestReport {
     let (cases, diags) = parse_tests("tests.yaml", tests);
     assert!(diags.is_empty(), "{diags:?}");
@@ -131,7 +87,7 @@ const V2: &str = "outbound|8080|v2|web.default.svc.cluster.local";
 
 #[test]
 fn every_assertion_kind_passes_when_it_holds_and_fails_with_its_message() {
-    let res = resources(CONFIG);
+    let res = resources(&config());
     // (url, expectation that holds, expectation that does not, the failure it prints)
     let table: &[(&str, &str, &str, &[&str])] = &[
         ("http://other.example.com/", "{status: 404}", "{status: 503}",
@@ -216,7 +172,7 @@ fn every_assertion_kind_passes_when_it_holds_and_fails_with_its_message() {
 
 #[test]
 fn a_failing_case_is_rendered_with_expectation_happening_and_trace() {
-    let res = resources(CONFIG);
+    let res = resources(&config());
     let r = run(&res, &case(API, "expect", "{route: split}"));
     let text = render(&r);
     assert!(text.starts_with("FAIL tests.yaml:2 (tests.yaml:2)\n  request: GET http://web.example.com/api/x\n  route: expected \"split\", got \"api\"\n  happened: forwarded to outbound|8080|v2|web.default.svc.cluster.local as api.internal/v2/api/x by route \"api\" of default/web\n  trace:\n    1. listener 0.0.0.0_8080"), "{text}");
@@ -225,7 +181,7 @@ fn a_failing_case_is_rendered_with_expectation_happening_and_trace() {
 
 #[test]
 fn a_case_without_a_proxy_is_an_input_error_not_a_failure() {
-    let res = resources(CONFIG);
+    let res = resources(&config());
     let r = run(
         &res,
         "tests:\n- request: {url: \"http://x/\"}\n  expect: {status: 404}\n",
