@@ -17,7 +17,7 @@ use crate::table::{Action, ClusterRef, PathMatch, Route, RouteMatch, RouteTable,
 use crate::views;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 #[cfg(test)]
 mod tests;
@@ -277,16 +277,17 @@ pub fn diff(
             |v| format!("{} {}", s(v, "cluster"), s(v, "endpoint")),
         );
         let mut probes: Vec<(Probe, String)> = Vec::new();
+        let mut seen: HashSet<Probe> = HashSet::new();
         let mut unprobed = Vec::new();
         for (t, side) in [(&old, "before"), (&new, "after")] {
             for (probe, from) in route_probes(t, &mut unprobed, side) {
-                if !probes.iter().any(|(q, _)| *q == probe) {
+                if seen.insert(probe.clone()) {
                     probes.push((probe, from));
                 }
             }
         }
         for (ep, probe) in extra {
-            if ep == p && !probes.iter().any(|(q, _)| q == probe) {
+            if ep == p && seen.insert(probe.clone()) {
                 probes.push((probe.clone(), "a test case".into()));
             }
         }
@@ -294,9 +295,14 @@ pub fn diff(
         unprobed.dedup();
         let mut requests = Vec::new();
         for (probe, from) in &probes {
-            let b = outcome(&old, probe);
-            let a = outcome(&new, probe);
+            let (mut b, rb) = outcome(&old, probe);
+            let (mut a, ra) = outcome(&new, probe);
             if !b.same(&a) {
+                // Only a changed probe says which route it took (most do not change).
+                for (o, r) in [(&mut b, rb), (&mut a, ra)] {
+                    o.via = r.map(route_label).unwrap_or_default();
+                    o.origin = r.and_then(|r| r.origin.clone());
+                }
                 let location = rule_location(after, &a).or_else(|| rule_location(before, &b));
                 requests.push(ProbeChange {
                     request: describe(probe),
@@ -546,20 +552,21 @@ fn route_probes(t: &RouteTable, unprobed: &mut Vec<String>, side: &str) -> Vec<(
     out
 }
 
-/// Routes `p` through `t` (a fixed seed: fault percentages draw the same on both sides).
-fn outcome(t: &RouteTable, p: &Probe) -> ProbeOutcome {
+/// Routes `p` through `t` (a fixed seed: fault percentages draw the same on both sides); the
+/// outcome without `via` and `origin`, and the route taken.
+fn outcome<'t>(t: &'t RouteTable, p: &Probe) -> (ProbeOutcome, Option<&'t Route>) {
     let h = p.header_bytes();
     let req = p.request(&h);
     let d = route(t, &req, &mut SplitMix64(1), false);
-    let r = crate::testcase::route_of(t, &d);
+    let r = crate::testcase::route_of(t, &d, p);
     let mut o = ProbeOutcome {
         status: None,
         location: None,
         clusters: Vec::new(),
         path: None,
         authority: None,
-        via: r.map(route_label).unwrap_or_default(),
-        origin: r.and_then(|r| r.origin.clone()),
+        via: String::new(),
+        origin: None,
     };
     match &d.outcome {
         Outcome::Reply(rep)
@@ -574,7 +581,7 @@ fn outcome(t: &RouteTable, p: &Probe) -> ProbeOutcome {
                 .iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case("location"))
                 .map(|(_, v)| v.clone());
-            return o;
+            return (o, r);
         }
         Outcome::Forward(f) => {
             o.path = f.path.clone();
@@ -601,7 +608,7 @@ fn outcome(t: &RouteTable, p: &Probe) -> ProbeOutcome {
             });
         }
     }
-    o
+    (o, r)
 }
 
 /// The text report: per proxy, the rows that changed and the requests that route differently.

@@ -202,9 +202,9 @@ pub(super) fn run_icv(case: &Case, t: &IcvCase, view: &View, hits: &mut Hits) ->
             let h = probe.header_bytes();
             let d = route(table, &probe.request(&h), &mut SplitMix64(1), true);
             let o = observe(table, &d, &probe);
-            let origin = route_of(table, &d).and_then(|r| r.origin.clone());
+            let origin = route_of(table, &d, &probe).and_then(|r| r.origin.clone());
             let routed = origin.as_ref().is_some_and(|o| o.rule.is_some());
-            record(hits, table, &d, &o);
+            record(hits, table, &d, &probe, &o);
             if chosen.is_none() || routed {
                 chosen = Some((probe, o, origin));
             }
