@@ -242,20 +242,20 @@ pub fn diff(
             "listeners",
             &views::listeners(&old),
             &views::listeners(&new),
-            |v| s(v, "name"),
+            |r| r.name.clone(),
         );
         rows_diff(
             &mut rows,
             "routes",
             &views::routes(&old),
             &views::routes(&new),
-            |v| {
+            |r| {
                 [
-                    s(v, "name"),
-                    s(v, "vhostName"),
-                    s(v, "match"),
-                    s(v, "virtualService"),
-                    s(v, "route"),
+                    r.name.as_str(),
+                    &r.vhost_name,
+                    &r.match_,
+                    &r.virtual_service,
+                    r.route.as_deref().unwrap_or(""),
                 ]
                 .join(" ")
                 .trim()
@@ -267,14 +267,14 @@ pub fn diff(
             "clusters",
             &views::clusters(&old),
             &views::clusters(&new),
-            |v| s(v, "name"),
+            |r| r.name.clone(),
         );
         rows_diff(
             &mut rows,
             "endpoints",
             &views::endpoints(&old),
             &views::endpoints(&new),
-            |v| format!("{} {}", s(v, "cluster"), s(v, "endpoint")),
+            |r| format!("{} {}", r.cluster, r.endpoint),
         );
         let mut probes: Vec<(Probe, String)> = Vec::new();
         let mut seen: HashSet<Probe> = HashSet::new();
@@ -339,40 +339,32 @@ fn rule_location(res: &Resources, o: &ProbeOutcome) -> Option<SourceLocation> {
     Some(SourceLocation { file, line, column })
 }
 
-fn s(v: &Value, k: &str) -> String {
-    match v.get(k) {
-        Some(Value::String(x)) => x.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    }
-}
-
-fn rows_diff<T: Serialize>(
+/// Rows compared as typed values; only the rows that differ are turned into JSON.
+fn rows_diff<T: Serialize + PartialEq>(
     out: &mut Vec<RowChange>,
     table: &'static str,
     old: &[T],
     new: &[T],
-    key: impl Fn(&Value) -> String,
+    key: impl Fn(&T) -> String,
 ) {
-    let index = |rows: &[T]| -> BTreeMap<String, Value> {
-        rows.iter()
-            .filter_map(|r| serde_json::to_value(r).ok())
-            .map(|v| (key(&v), v))
-            .collect()
+    let index = |rows: &'_ [T]| -> BTreeMap<String, usize> {
+        rows.iter().enumerate().map(|(i, r)| (key(r), i)).collect()
     };
+    let json = |r: &T| serde_json::to_value(r).unwrap_or_default();
     let (o, n) = (index(old), index(new));
-    for (k, v) in &o {
+    for (k, &i) in &o {
         match n.get(k) {
             None => out.push(RowChange {
                 table,
                 change: Change::Removed,
                 key: k.clone(),
-                before: Some(v.clone()),
+                before: Some(json(&old[i])),
                 after: None,
                 fields: Vec::new(),
             }),
-            Some(nv) if nv != v => {
-                let fields = match (v, nv) {
+            Some(&j) if new[j] != old[i] => {
+                let (v, nv) = (json(&old[i]), json(&new[j]));
+                let fields = match (&v, &nv) {
                     (Value::Object(a), Value::Object(b)) => a
                         .iter()
                         .filter(|(f, x)| b.get(*f) != Some(*x))
@@ -386,22 +378,22 @@ fn rows_diff<T: Serialize>(
                     table,
                     change: Change::Changed,
                     key: k.clone(),
-                    before: Some(v.clone()),
-                    after: Some(nv.clone()),
+                    before: Some(v),
+                    after: Some(nv),
                     fields,
                 });
             }
             Some(_) => {}
         }
     }
-    for (k, v) in &n {
+    for (k, &j) in &n {
         if !o.contains_key(k) {
             out.push(RowChange {
                 table,
                 change: Change::Added,
                 key: k.clone(),
                 before: None,
-                after: Some(v.clone()),
+                after: Some(json(&new[j])),
                 fields: Vec::new(),
             });
         }
