@@ -9,14 +9,17 @@
 //! (`proxy:` + `resources:`) is checked on its own resources. Exit code 0 when nothing is an
 //! error, 1 when something is, 2 for usage and I/O problems (missing file, non-UTF-8 input).
 
+use crate::common::write_stdout;
 use crate::inputs::{config_shape, read_file, read_inputs, source, utf8, Fatal, Input, Source};
 use crate::out;
+use crate::report::{self, Finding, Format, JunitCase, JunitOutcome, Level};
 use meshroute_core::analyze::defaults::add_default_resources;
 use meshroute_core::analyze::AnalyzeOptions;
 use meshroute_core::check::check_resources;
 use meshroute_core::config::parse_config;
 use meshroute_core::diag::{self, Diagnostic, Severity};
 use meshroute_core::resources::{LoadOptions, Resources};
+use meshroute_core::suppress::{self, Suppression};
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -39,7 +42,7 @@ pub struct CheckArgs {
     /// Read the same way as -f
     #[arg(value_name = "PATH")]
     paths: Vec<OsString>,
-    /// text: one line per finding, then a summary; json: an array
+    /// Output format
     #[arg(short, long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
     output: Format,
     /// Namespace of resources that name none
@@ -49,6 +52,11 @@ pub struct CheckArgs {
     /// defaultConfig.proxyMetadata)
     #[arg(long = "mesh-config", alias = "meshConfigFile", value_name = "FILE")]
     mesh_config: Option<PathBuf>,
+    /// Do not report CODE on a resource, repeatable: 'IST0102=Namespace frod',
+    /// 'IST0107=Pod *.baz' (`*` matches anything), or a bare CODE for every resource. Resources
+    /// can also carry the annotation galley.istio.io/analyze-suppress: "CODE,CODE" (or "*")
+    #[arg(long, value_name = "CODE=Kind name", value_parser = Suppression::parse)]
+    suppress: Vec<Suppression>,
 }
 
 impl CheckArgs {
@@ -72,14 +80,9 @@ impl CheckArgs {
             format: self.output,
             namespace: self.namespace,
             mesh_config: self.mesh_config,
+            suppress: self.suppress,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    Text,
-    Json,
 }
 
 #[derive(Debug)]
@@ -88,6 +91,7 @@ pub struct Args {
     format: Format,
     namespace: String,
     mesh_config: Option<PathBuf>,
+    suppress: Vec<Suppression>,
 }
 
 /// Entry point: returns the exit status.
@@ -119,6 +123,8 @@ fn run_inner(args: Args) -> Result<i32, Fatal> {
 
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut plain = Resources::default();
+    // Each config file's resources, kept for the suppression annotations.
+    let mut configs: Vec<Resources> = Vec::new();
     let mut resources = 0;
     let mut files = files;
     let mut seen: HashSet<PathBuf> = files.iter().filter_map(|f| f.canonical.clone()).collect();
@@ -161,6 +167,7 @@ fn run_inner(args: Args) -> Result<i32, Fatal> {
                 resources += cfg.resources.len();
                 diags.extend(add_default_resources(&mut cfg.resources, &opts).1);
                 check_resources(&cfg.resources, &opts, &mut diags);
+                configs.push(cfg.resources);
             }
         }
     }
@@ -168,6 +175,9 @@ fn run_inner(args: Args) -> Result<i32, Fatal> {
     // As `istioctl analyze` on files: a default ingress gateway unless the input has its own.
     diags.extend(add_default_resources(&mut plain, &opts).1);
     check_resources(&plain, &opts, &mut diags);
+    let mut sets: Vec<&Resources> = configs.iter().collect();
+    sets.push(&plain);
+    suppress::apply(&mut diags, &sets, &args.suppress);
     diag::sort(&mut diags);
 
     match args.format {
@@ -181,8 +191,69 @@ fn run_inner(args: Args) -> Result<i32, Fatal> {
             }
             out::stdout(&summary(&diags, files.len(), resources));
         }
+        Format::Sarif => write_stdout(&report::sarif_text("meshroute check", &findings(&diags))),
+        Format::Github => write_stdout(&report::github(&findings(&diags))),
+        Format::Junit => {
+            let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+            write_stdout(&report::junit(
+                "meshroute check",
+                &junit_cases(&names, &diags),
+            ));
+        }
     }
     Ok(if diag::has_errors(&diags) { 1 } else { 0 })
+}
+
+/// Diagnostics as CI findings (columns in UTF-16 units, as SARIF and GitHub count).
+pub fn findings(diags: &[Diagnostic]) -> Vec<Finding> {
+    diags
+        .iter()
+        .map(|d| Finding {
+            rule: d.code.clone(),
+            rule_description: d.message.clone(),
+            level: match d.severity {
+                Severity::Error => Level::Error,
+                Severity::Warning => Level::Warning,
+                Severity::Info => Level::Note,
+            },
+            title: format!("{} {}", d.code, d.resource()).trim().to_string(),
+            message: d.message.clone(),
+            file: d.file.clone(),
+            line: d.line,
+            column: d.column_utf16,
+        })
+        .collect()
+}
+
+/// A JUnit case per input file, failed by its errors (warnings do not fail it).
+fn junit_cases(files: &[&str], diags: &[Diagnostic]) -> Vec<JunitCase> {
+    let mut names: Vec<&str> = files.to_vec();
+    for d in diags {
+        if !names.contains(&d.file.as_str()) {
+            names.push(&d.file);
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            let errors: Vec<String> = diags
+                .iter()
+                .filter(|d| d.file == name && d.severity == Severity::Error)
+                .map(|d| d.to_string())
+                .collect();
+            JunitCase {
+                classname: "meshroute check".into(),
+                name: name.to_string(),
+                outcome: match errors.first() {
+                    None => JunitOutcome::Passed,
+                    Some(first) => JunitOutcome::Failed {
+                        message: first.clone(),
+                        detail: errors.join("\n"),
+                    },
+                },
+            }
+        })
+        .collect()
 }
 
 fn summary(diags: &[Diagnostic], files: usize, resources: usize) -> String {

@@ -7,10 +7,8 @@ use meshroute_core::check::{check_resources, rejects};
 use meshroute_core::compile::compile;
 use meshroute_core::config::{parse_config, MeshConfig};
 use meshroute_core::diag::{self, Diagnostic};
-use meshroute_core::node::Value;
 use meshroute_core::resources::LoadOptions;
 use meshroute_core::table::RouteTable;
-use meshroute_core::yaml::{parse_documents, Limits};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -48,24 +46,6 @@ pub struct Loaded {
     pub table: RouteTable,
 }
 
-/// The `include:` entries of a config file (a path or a list of paths).
-fn includes(text: &str) -> Vec<String> {
-    let Some(root) = parse_documents(text, &Limits::default())
-        .into_iter()
-        .find_map(|d| d.node)
-    else {
-        return Vec::new();
-    };
-    match root.get("include").map(|n| &n.value) {
-        Some(Value::Str(s)) => vec![s.clone()],
-        Some(Value::Seq(items)) => items
-            .iter()
-            .filter_map(|n| n.as_str().map(String::from))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// Reads and parses a meshroute config file and its `include:` files, each under its own name
 /// (diagnostics point into the file they come from, not into an inlined copy), and checks the
 /// resources. `None` config when the file itself is unusable; `Err` for I/O problems.
@@ -73,7 +53,9 @@ pub fn read_config(path: &str) -> Result<(Option<MeshConfig>, Vec<Diagnostic>), 
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
     let load = LoadOptions::default();
     let text = String::from_utf8_lossy(&bytes);
-    let incs = includes(&text);
+    let incs = crate::inputs::config_shape(&text)
+        .map(|c| c.includes)
+        .unwrap_or_default();
     // A config may name all its resources through `include:`; give the parser an empty list
     // (appended, so line numbers stay right).
     let bytes = if !incs.is_empty() && !text.lines().any(|l| l.starts_with("resources:")) {

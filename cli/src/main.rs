@@ -16,9 +16,11 @@
 mod bootstrap;
 mod check;
 mod common;
+mod diff;
 mod inputs;
 mod out;
 mod proxy_config;
+mod report;
 mod simulate;
 mod test;
 
@@ -46,6 +48,7 @@ enum Command {
     ProxyConfig(proxy_config::ProxyConfigArgs),
     Bootstrap(bootstrap::BootstrapArgs),
     Test(test::TestArgs),
+    Diff(diff::DiffArgs),
     /// Print a shell completion script (bash, zsh or fish) to stdout
     Completions {
         shell: clap_complete::Shell,
@@ -65,6 +68,7 @@ fn main() {
         Command::ProxyConfig(args) => proxy_config::run(args),
         Command::Bootstrap(args) => bootstrap::run(args),
         Command::Test(args) => test::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Completions { shell } => {
             let mut text = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "meshroute", &mut text);

@@ -6,11 +6,12 @@
 use crate::common::write_stdout;
 use crate::inputs::{load_set, read_inputs, source, Fatal, Source};
 use crate::out;
+use crate::report::{self, Finding, Format, JunitCase, JunitOutcome, Level};
 use meshroute_core::check::rejects;
 use meshroute_core::coverage::{self, Coverage};
 use meshroute_core::diag::{self, Diagnostic};
 use meshroute_core::resources::LoadOptions;
-use meshroute_core::testcase::{self, parse_tests, run_cases, Defaults, TestReport};
+use meshroute_core::testcase::{self, parse_tests, run_cases, CaseResult, Defaults, TestReport};
 use std::ffi::OsString;
 
 /// Run route test cases against a config; report failures and coverage
@@ -37,14 +38,6 @@ pub struct TestArgs {
     fail_under: Option<f64>,
     #[arg(short, long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
     output: Format,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    /// PASS/FAIL per case; for a failure the expectation, what happened and the trace
-    Text,
-    /// The results (and coverage) as one JSON object
-    Json,
 }
 
 pub fn run(args: TestArgs) -> i32 {
@@ -121,8 +114,125 @@ fn run_inner(args: TestArgs) -> Result<i32, Fatal> {
             write_stdout(&text);
         }
         Format::Json => crate::common::print_json(&json(&report, cov.as_ref())),
+        Format::Sarif => write_stdout(&report::sarif_text(
+            "meshroute test",
+            &findings(&report, cov.as_ref()),
+        )),
+        Format::Github => write_stdout(&report::github(&findings(&report, cov.as_ref()))),
+        Format::Junit => {
+            let mut cases = junit_cases(&report);
+            if let (Some(c), Some(min)) = (&cov, args.fail_under) {
+                cases.push(JunitCase {
+                    classname: "meshroute test".into(),
+                    name: format!("coverage at least {min}%"),
+                    outcome: if under {
+                        JunitOutcome::Failed {
+                            message: format!("coverage {:.1}% is under {min}%", c.percent),
+                            detail: coverage::render(c),
+                        }
+                    } else {
+                        JunitOutcome::Passed
+                    },
+                });
+            }
+            write_stdout(&report::junit("meshroute test", &cases));
+        }
     }
     Ok(exit_code(&report, under))
+}
+
+/// The rendered failure of one case (expectation, what happened, trace), for JUnit's detail.
+fn case_text(r: &CaseResult) -> String {
+    testcase::render(&TestReport {
+        results: vec![r.clone()],
+        ..TestReport::default()
+    })
+    .lines()
+    .skip(1)
+    .take_while(|l| l.starts_with("  "))
+    .collect::<Vec<_>>()
+    .join("\n")
+}
+
+fn findings(report: &TestReport, cov: Option<&Coverage>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = report
+        .results
+        .iter()
+        .filter(|r| !r.passed)
+        .map(|r| {
+            let (rule, desc, message) = match &r.error {
+                Some(e) => (
+                    "meshroute-test-error",
+                    "a test case that cannot run",
+                    e.clone(),
+                ),
+                None => (
+                    "meshroute-test",
+                    "a route test case that fails",
+                    r.failures
+                        .iter()
+                        .map(|f| {
+                            format!("{}: expected {}, got {}", f.assertion, f.expected, f.actual)
+                        })
+                        .chain(std::iter::once(format!("happened: {}", r.happened)))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ),
+            };
+            Finding {
+                rule: rule.into(),
+                rule_description: desc.into(),
+                level: Level::Error,
+                title: format!("test failed: {}", r.name),
+                message,
+                file: r.file.clone(),
+                line: r.line,
+                column: r.column,
+            }
+        })
+        .collect();
+    for i in cov.iter().flat_map(|c| &c.items).filter(|i| !i.covered) {
+        out.push(Finding {
+            rule: "meshroute-coverage".into(),
+            rule_description: "a VirtualService rule, match block or destination no test reaches"
+                .into(),
+            level: Level::Note,
+            title: "not covered by route tests".into(),
+            message: format!(
+                "no test case reaches VirtualService {} {}",
+                i.virtual_service, i.path
+            ),
+            file: i.file.clone(),
+            line: i.line,
+            column: i.column,
+        });
+    }
+    out
+}
+
+fn junit_cases(report: &TestReport) -> Vec<JunitCase> {
+    report
+        .results
+        .iter()
+        .map(|r| JunitCase {
+            classname: r.file.clone(),
+            name: r.name.clone(),
+            outcome: match (&r.error, r.passed) {
+                (Some(e), _) => JunitOutcome::Errored { message: e.clone() },
+                (None, true) => JunitOutcome::Passed,
+                (None, false) => JunitOutcome::Failed {
+                    message: r
+                        .failures
+                        .first()
+                        .map(|f| {
+                            format!("{}: expected {}, got {}", f.assertion, f.expected, f.actual)
+                        })
+                        .unwrap_or_default(),
+                    detail: case_text(r),
+                },
+            },
+        })
+        .collect()
 }
 
 fn json(report: &TestReport, cov: Option<&Coverage>) -> serde_json::Value {

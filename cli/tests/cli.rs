@@ -547,26 +547,24 @@ fn completions_are_generated_for_bash_zsh_and_fish() {
     );
 }
 
+const SUBCOMMANDS: [&str; 7] = [
+    "check",
+    "simulate",
+    "proxy-config",
+    "bootstrap",
+    "test",
+    "diff",
+    "completions",
+];
+
 #[test]
 fn help_is_generated_for_every_subcommand_and_exits_0() {
-    for cmd in [
-        "check",
-        "simulate",
-        "proxy-config",
-        "bootstrap",
-        "completions",
-    ] {
+    for cmd in SUBCOMMANDS {
         let text = run_ok(&[cmd, "--help"]);
         assert!(text.contains(&format!("Usage: meshroute {cmd}")), "{text}");
     }
     let top = run_ok(&["--help"]);
-    for cmd in [
-        "check",
-        "simulate",
-        "proxy-config",
-        "bootstrap",
-        "completions",
-    ] {
+    for cmd in SUBCOMMANDS {
         assert!(top.contains(cmd), "{top}");
     }
     assert_eq!(

@@ -94,6 +94,22 @@ pub struct Coverage {
     pub items: Vec<Item>,
 }
 
+/// Where a field of a VirtualService is written: (file, line, column), for the VirtualService
+/// named `ns/name` and a field path such as `spec.http[2].match[0]`.
+pub fn locate(res: &Resources, virtual_service: &str, path: &str) -> Option<(String, u32, u32)> {
+    let vs = res
+        .virtual_services
+        .iter()
+        .find(|v| format!("{}/{}", v.meta.namespace, v.meta.name) == virtual_service)?;
+    let doc = res.docs.get(vs.src.doc as usize)?;
+    let pos = doc.node.locate(path);
+    Some((
+        res.files.get(doc.file as usize)?.name.clone(),
+        pos.line,
+        pos.column,
+    ))
+}
+
 /// Coverage of every VirtualService in `res` by `hits`.
 pub fn coverage(res: &Resources, hits: &Hits) -> Coverage {
     let mut items = Vec::new();

@@ -131,7 +131,7 @@ pub fn sidecar_ignores_listener_port(table: &RouteTable, flag: Option<u32>, url:
 }
 
 /// An owned request: what a person wrote, ready to be borrowed as a [`Request`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Probe {
     pub listener_port: u32,
     pub authority: String,

@@ -11,6 +11,8 @@
 //! | [`tables`]`(text, proxy)` | `istioctl proxy-config` listeners/routes/clusters/endpoints for one proxy, plus a traffic graph |
 //! | [`simulate`]`(text, proxy, request)` | the routing decision for one request and its step-by-step trace |
 //! | [`envoy_config`]`(text, proxy)` | the files `meshroute bootstrap` would write for that proxy (bootstrap, ECDS, CDS, EDS) and the `--native` bootstrap |
+//! | [`run_tests`]`(text, tests)` | route test cases (meshroute's `tests:` or istio-config-validator's `testCases:`) run on the config: pass/fail with the failures and trace, and coverage |
+//! | [`diff`]`(old, new)` | what `new` changes against `old`: proxy-config rows and the requests that route differently, per proxy |
 //!
 //! `text` is what a person would `kubectl apply` (multi-document YAML, JSON, `kind: List`), or a
 //! whole meshroute config file (`proxy:` + `resources:`). `proxy` is a JSON object
@@ -89,6 +91,21 @@ pub fn simulate(text: &str, proxy: &str, request: &str) -> String {
 /// "refused"?}` when the filter would refuse the config or `proxy` is malformed.
 pub fn envoy_config(text: &str, proxy: &str) -> String {
     to_json(&envoy_config_value(text, proxy))
+}
+
+/// Runs the route test cases in `tests` (YAML) against `text`: `{"results": [...], "passed",
+/// "failed", "errors", "coverage": {...}, "text": "the CLI's report", "diagnostics": [...]}`
+/// (diagnostics: problems in the test text, positioned in it). As `meshroute test -f … --coverage`.
+pub fn run_tests(text: &str, tests: &str) -> String {
+    to_json(&run_tests_value(text, tests))
+}
+
+/// What `new` changes against `old` (both as the editor holds them): `{"proxies": [{proxy,
+/// describe, rows, requests: [{request, from, location, before, after}], probes, unprobed}],
+/// "changedRequests": N, "text", "markdown"}` (`before`/`after` as one line each). As
+/// `meshroute diff OLD NEW`.
+pub fn diff(old: &str, new: &str) -> String {
+    to_json(&diff_value(old, new))
 }
 
 fn to_json(v: &Value) -> String {
@@ -835,6 +852,95 @@ fn simulate_value(text: &str, proxy: &str, request: &str) -> Value {
 // ---------------------------------------------------------------------------------------------
 // wasm-bindgen exports
 
+// ---------------------------------------------------------------------------------------------
+// Tests and Diff (`meshroute test`, `meshroute diff`)
+
+fn defaults(l: &Loaded) -> meshroute_core::testcase::Defaults {
+    meshroute_core::testcase::Defaults {
+        proxy: l.config.as_ref().and_then(|c| c.proxy.clone()),
+        listener_port: l.config.as_ref().and_then(|c| c.listener_port),
+    }
+}
+
+fn run_tests_value(text: &str, tests: &str) -> Value {
+    use meshroute_core::{coverage, testcase};
+    let l = load(text, false);
+    let refused: Vec<&Diagnostic> = l.diags.iter().filter(|d| rejects(d)).collect();
+    if let Some(d) = refused.first() {
+        return error(format!(
+            "the configuration has errors the proxy would refuse: {d}"
+        ));
+    }
+    let (cases, diags) = testcase::parse_tests("tests.yaml", tests);
+    let report = testcase::run_cases(&l.res, &defaults(&l), &cases);
+    let cov = coverage::coverage(&l.res, &report.hits);
+    let mut text_report = testcase::render(&report);
+    text_report.push_str(&coverage::render(&cov));
+    let mut v = serde_json::to_value(&report).unwrap_or_default();
+    if let Some(m) = v.as_object_mut() {
+        m.insert(
+            "coverage".into(),
+            serde_json::to_value(&cov).unwrap_or_default(),
+        );
+        m.insert(
+            "diagnostics".into(),
+            serde_json::to_value(&diags).unwrap_or_default(),
+        );
+        m.insert("text".into(), json!(text_report));
+    }
+    v
+}
+
+fn diff_value(old: &str, new: &str) -> Value {
+    use meshroute_core::diff;
+    let (a, b) = (load(old, false), load(new, false));
+    for (side, l) in [("old", &a), ("new", &b)] {
+        if let Some(d) = l.diags.iter().find(|d| rejects(d)) {
+            return error(format!(
+                "the {side} configuration has errors the proxy would refuse: {d}"
+            ));
+        }
+    }
+    let proxies = match defaults(&b).proxy.or_else(|| defaults(&a).proxy) {
+        Some(p) => vec![p],
+        None => diff::implied_proxies(&[&a.res, &b.res]),
+    };
+    let d = diff::diff(&a.res, &b.res, &proxies, &[]);
+    let per_proxy: Vec<Value> = d
+        .proxies
+        .iter()
+        .map(|p| {
+            let requests: Vec<Value> = p
+                .requests
+                .iter()
+                .map(|c| {
+                    json!({
+                        "request": c.request,
+                        "from": c.from,
+                        "location": c.location,
+                        "before": c.before.describe(),
+                        "after": c.after.describe(),
+                    })
+                })
+                .collect();
+            json!({
+                "proxy": p.proxy,
+                "describe": p.proxy.describe(),
+                "rows": p.rows,
+                "requests": requests,
+                "probes": p.probes,
+                "unprobed": p.unprobed,
+            })
+        })
+        .collect();
+    json!({
+        "proxies": per_proxy,
+        "changedRequests": d.changed_requests(),
+        "text": diff::render(&d),
+        "markdown": diff::render_markdown(&d),
+    })
+}
+
 #[cfg(target_arch = "wasm32")]
 #[allow(unsafe_code)] // wasm-bindgen's generated glue
 mod wasm {
@@ -868,6 +974,18 @@ mod wasm {
     #[wasm_bindgen(js_name = envoyConfig)]
     pub fn envoy_config(text: &str, proxy: &str) -> String {
         super::envoy_config(text, proxy)
+    }
+
+    /// Route test cases `tests` (YAML) run on `text`, with coverage, as a JSON string.
+    #[wasm_bindgen(js_name = runTests)]
+    pub fn run_tests(text: &str, tests: &str) -> String {
+        super::run_tests(text, tests)
+    }
+
+    /// What `new` changes against `old`: rows and requests that route differently, as JSON.
+    #[wasm_bindgen(js_name = diff)]
+    pub fn diff(old: &str, new: &str) -> String {
+        super::diff(old, new)
     }
 
     /// The meshroute version the module was built from.

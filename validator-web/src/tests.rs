@@ -507,3 +507,55 @@ fn a_gateway_api_gateway_implies_its_proxy_which_routes_its_httproutes() {
     assert_eq!(s["location"], "http://shop.example.com/new/x");
     assert_eq!(s["listener"], "0.0.0.0_80");
 }
+
+#[test]
+fn run_tests_reports_pass_fail_and_coverage_like_the_cli() {
+    let tests = "proxy: {kind: gateway, namespace: istio-system, labels: {istio: ingressgateway}}\ntests:\n- name: the seed host reaches demoapp\n  request: {url: \"http://demoappv10.magedu.com/\"}\n  expect: {forwarded: true, virtualService: default/demoappv10}\n- name: wrong\n  request: {url: \"http://demoappv10.magedu.com/\"}\n  expect: {status: 404}\n";
+    let v = parse(&run_tests(&seed(), tests));
+    assert_eq!(
+        (v["passed"].as_u64(), v["failed"].as_u64()),
+        (Some(1), Some(1)),
+        "{v}"
+    );
+    assert_eq!(v["results"][1]["failures"][0]["assertion"], "status");
+    assert!(v["results"][1]["trace"]
+        .as_array()
+        .is_some_and(|t| !t.is_empty()));
+    assert_eq!(
+        v["coverage"]["all"]["covered"],
+        v["coverage"]["all"]["total"]
+    );
+    assert!(v["text"]
+        .as_str()
+        .unwrap_or("")
+        .contains("1 passed, 1 failed"));
+    let bad = parse(&run_tests(
+        &seed(),
+        "tests:\n- request: {url: x}\n  expect: {stauts: 1}\n",
+    ));
+    assert_eq!(bad["diagnostics"][0]["code"], "MR0101", "{bad}");
+}
+
+#[test]
+fn diff_reports_the_requests_a_change_routes_differently() {
+    let old = seed();
+    let new = old.replacen("  http:\n", "  http:\n  - name: maintenance\n    match: [{uri: {prefix: /admin}}]\n    directResponse: {status: 503}\n", 1);
+    assert_ne!(old, new);
+    let v = parse(&diff(&old, &new));
+    assert_eq!(v["changedRequests"], 1, "{v}");
+    let req = &v["proxies"][0]["requests"][0];
+    assert_eq!(req["request"], "GET http://demoappv10.magedu.com/admin");
+    assert_eq!(
+        req["after"],
+        "local reply 503 [route \"maintenance\" of default/demoappv10]"
+    );
+    assert_eq!(
+        req["location"]["line"],
+        line_of(&new, "match: [{uri: {prefix: /admin}}]")
+    );
+    assert!(v["markdown"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("### meshroute diff: 1 request"));
+    assert_eq!(parse(&diff(&old, &old))["changedRequests"], 0);
+}

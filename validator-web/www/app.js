@@ -1,5 +1,6 @@
 // meshroute config checker: a thin shell over the wasm module's functions (validate,
-// proxies, tables, simulate, envoyConfig), which take text and return JSON strings.
+// proxies, tables, simulate, envoyConfig, runTests, diff), which take text and return JSON
+// strings.
 // No framework, no build step. See meshroute.d.ts for the JSON shapes.
 import init, * as mr from './meshroute_validator_web.js';
 
@@ -683,6 +684,80 @@ function clip(t, n) {
 // ------------------------------------------------------------------------------------------
 // Start
 
+// ------------------------------------------------------------------------------------------
+// Route tests (runTests: `meshroute test --coverage`) and Diff (diff: `meshroute diff`)
+
+function locationButton(file, line, column) {
+  // Only the editor's own text can be jumped to; the tests pane has no gutter.
+  if (file !== 'input.yaml') return `${file}:${line}:${column}`;
+  return el('button', { type: 'button', class: 'link', onclick: () => focusAt(line, column) }, `line ${line}`);
+}
+
+function renderTests(v) {
+  const box = $('tests-result');
+  if (v.error) return box.replaceChildren(el('p', { class: 'error' }, v.error));
+  const problems = (v.diagnostics || []).map((d) =>
+    el('li', { class: 'error' }, `tests line ${d.line}:${d.column} [${d.code}] ${d.message}`));
+  const c = v.coverage;
+  const summary = el('p', { class: v.failed || v.errors ? 'error' : 'ok', id: 'tests-summary' },
+    `${v.passed} passed, ${v.failed} failed` + (v.errors ? `, ${v.errors} could not run` : '') +
+    (c ? ` · coverage ${c.all.covered}/${c.all.total} (${c.percent.toFixed(1)}%)` : ''));
+  const cases = v.results.map((r) => {
+    const status = r.error ? 'ERROR' : r.passed ? 'PASS' : 'FAIL';
+    return el('details', { class: `case ${status.toLowerCase()}`, open: !r.passed },
+      el('summary', {}, el('strong', {}, status), ` ${r.name} `, el('span', { class: 'hint' }, `(${r.format}, tests line ${r.line})`)),
+      r.error ? el('p', { class: 'error' }, r.error) : null,
+      r.requests.length ? el('p', {}, 'request: ', el('code', {}, r.requests[0])) : null,
+      r.failures.length ? el('ul', {}, r.failures.map((f) =>
+        el('li', {}, el('code', {}, f.assertion), `: expected ${f.expected}, got ${f.actual}`))) : null,
+      r.happened ? el('p', {}, 'happened: ', r.happened) : null,
+      r.trace.length && !r.passed ? el('ol', { class: 'trace' }, r.trace.map((t) => el('li', {}, t))) : null);
+  });
+  const uncovered = c ? c.items.filter((i) => !i.covered) : [];
+  const cov = uncovered.length
+    ? el('div', {}, el('h3', {}, 'Not covered'),
+      table('table-uncovered', 'VirtualService rules, match blocks and destinations no case reaches',
+        ['where', 'VirtualService', 'field'],
+        uncovered.map((i) => [locationButton(i.file, i.line, i.column), i.virtualService, i.path])))
+    : null;
+  box.replaceChildren(problems.length ? el('ul', {}, problems) : '', summary, ...cases, cov || '');
+}
+
+$('tests-run').addEventListener('click', () => {
+  renderTests(call(mr.runTests, state.text, $('tests-input').value));
+});
+
+function renderDiff(v) {
+  const box = $('diff-result');
+  if (v.error) return box.replaceChildren(el('p', { class: 'error' }, v.error));
+  const n = v.changedRequests;
+  const parts = [el('p', { class: n ? 'error' : 'ok', id: 'diff-summary' },
+    n === 0 ? 'No request routes differently.' : `${n} request${n === 1 ? '' : 's'} route${n === 1 ? 's' : ''} differently.`)];
+  for (const p of v.proxies) {
+    if (!p.rows.length && !p.requests.length) continue;
+    parts.push(el('h3', {}, p.describe));
+    if (p.requests.length) {
+      parts.push(table(null, 'requests that route differently', ['request', 'before', 'after', 'rule'],
+        p.requests.map((r) => [el('code', {}, r.request), r.before, r.after,
+          r.location ? locationButton(r.location.file, r.location.line, r.location.column) : '']))));
+    }
+    if (p.rows.length) {
+      const sign = { added: '+', removed: '−', changed: '~' };
+      parts.push(table(null, 'proxy-config rows', ['', 'table', 'row', 'fields'],
+        p.rows.map((r) => [sign[r.change], r.table, r.key, (r.fields || []).join('; ')])));
+    }
+    for (const u of p.unprobed) parts.push(el('p', { class: 'hint' }, `not probed: ${u}`));
+  }
+  box.replaceChildren(...parts);
+}
+
+$('diff-from-editor').addEventListener('click', () => {
+  $('diff-old').value = state.text;
+});
+$('diff-run').addEventListener('click', () => {
+  renderDiff(call(mr.diff, $('diff-old').value, state.text));
+});
+
 async function start() {
   try {
     await init();
@@ -692,7 +767,7 @@ async function start() {
   }
   $('version').textContent = mr.version();
   // For tests and the curious: the raw functions, on the page's window.
-  window.meshroute = { validate: mr.validate, proxies: mr.proxies, tables: mr.tables, simulate: mr.simulate, envoyConfig: mr.envoyConfig, state, decodeFragment };
+  window.meshroute = { validate: mr.validate, proxies: mr.proxies, tables: mr.tables, simulate: mr.simulate, envoyConfig: mr.envoyConfig, runTests: mr.runTests, diff: mr.diff, state, decodeFragment };
   await loadExamples();
   let initial = null;
   if (location.hash) {

@@ -244,8 +244,72 @@ export interface EnvoyConfigRefused extends ErrorResult {
   refused: true;
 }
 
+/** runTests(text, tests): one route test case's result (as `meshroute test -o json`). */
+export interface CaseResult {
+  name: string;
+  file: string;
+  line: number;
+  column: number;
+  format: 'meshroute' | 'istio-config-validator';
+  passed: boolean;
+  /** The case could not run (no proxy, no listener …). */
+  error?: string;
+  requests: string[];
+  failures: { assertion: string; expected: string; actual: string }[];
+  happened: string;
+  trace: string[];
+}
+
+/** One VirtualService rule, match block or destination, and whether a case reached it. */
+export interface CoverageItem {
+  kind: 'rule' | 'match' | 'destination';
+  virtualService: string;
+  /** `spec.http[1].match[0]` */
+  path: string;
+  ruleName?: string;
+  file: string;
+  line: number;
+  column: number;
+  covered: boolean;
+}
+
+export interface CoverageCount { covered: number; total: number }
+
+export interface TestsResult {
+  results: CaseResult[];
+  passed: number;
+  failed: number;
+  errors: number;
+  coverage: {
+    rules: CoverageCount; matches: CoverageCount; destinations: CoverageCount; all: CoverageCount;
+    percent: number;
+    items: CoverageItem[];
+  };
+  /** Problems in the test text (line/column in it). */
+  diagnostics: Diagnostic[];
+  /** The CLI's text report. */
+  text: string;
+}
+
+/** diff(old, new): per proxy, the rows that changed and the requests that route differently. */
+export interface DiffResult {
+  proxies: {
+    proxy: ProxyIdentity;
+    describe: string;
+    rows: { table: string; change: 'added' | 'removed' | 'changed'; key: string; before?: unknown; after?: unknown; fields?: string[] }[];
+    requests: { request: string; from: string; location?: { file: string; line: number; column: number }; before: string; after: string }[];
+    probes: number;
+    unprobed?: string[];
+  }[];
+  changedRequests: number;
+  text: string;
+  markdown: string;
+}
+
 export type Validate = (text: string) => string; // ValidateResult
 export type Proxies = (text: string) => string; // ProxiesResult
 export type Tables = (text: string, proxy: string) => string; // TablesResult | ErrorResult
 export type Simulate = (text: string, proxy: string, request: string) => string; // SimulateResult | ErrorResult
 export type EnvoyConfig = (text: string, proxy: string) => string; // EnvoyConfigResult | EnvoyConfigRefused | ErrorResult
+export type RunTests = (text: string, tests: string) => string; // TestsResult | ErrorResult
+export type Diff = (old: string, new_: string) => string; // DiffResult | ErrorResult

@@ -5,7 +5,7 @@ use super::*;
 use crate::lb::SplitMix64;
 use crate::probe::{self, parse_url, Probe};
 use crate::route::{route, Decision, Outcome, ReplyKind};
-use crate::table::{Action, HeaderOps, Route};
+use crate::table::{Action, HeaderOps, Route, VirtualHost};
 
 /// What one decision did, owned (so several can be kept and compared).
 #[derive(Debug, Clone, Default)]
@@ -63,22 +63,25 @@ impl Observed {
     }
 }
 
-/// The route a decision took.
-pub(crate) fn route_of<'t>(t: &'t RouteTable, d: &Decision) -> Option<&'t Route> {
+/// The route a decision for `probe` took. The virtual host is looked up as routing found it (by
+/// the probe's host), then checked by name; a scan by name is the fallback.
+pub(crate) fn route_of<'t>(t: &'t RouteTable, d: &Decision, probe: &Probe) -> Option<&'t Route> {
     let rc = t
         .route_configs
         .iter()
         .find(|rc| Some(rc.name.as_str()) == d.route_config)?;
+    let named = |vh: &&VirtualHost| Some(vh.name.as_str()) == d.virtual_host;
     let vh = rc
-        .virtual_hosts
-        .iter()
-        .find(|vh| Some(vh.name.as_str()) == d.virtual_host)?;
+        .find_virtual_host(&probe.request(&[]).host())
+        .map(|i| &rc.virtual_hosts[i])
+        .filter(named)
+        .or_else(|| rc.virtual_hosts.iter().find(named))?;
     vh.routes.get(d.route_index?)
 }
 
 /// Owns what `d` did for `probe`.
 pub(crate) fn observe(t: &RouteTable, d: &Decision, probe: &Probe) -> Observed {
-    let r = route_of(t, d);
+    let r = route_of(t, d, probe);
     let mut o = Observed {
         status: d.status(),
         virtual_service: d.virtual_service.map(String::from),
@@ -137,8 +140,8 @@ pub(crate) fn observe(t: &RouteTable, d: &Decision, probe: &Probe) -> Observed {
 }
 
 /// Records what a decision reached, for coverage.
-pub(crate) fn record(hits: &mut Hits, t: &RouteTable, d: &Decision, o: &Observed) {
-    if let Some(r) = route_of(t, d) {
+pub(crate) fn record(hits: &mut Hits, t: &RouteTable, d: &Decision, probe: &Probe, o: &Observed) {
+    if let Some(r) = route_of(t, d, probe) {
         hits.record(r, o.dest);
     }
 }
@@ -263,7 +266,7 @@ pub(crate) fn shares(
     for _ in 0..draws {
         let d = route(t, &req, &mut rng, false);
         let o = observe(t, &d, probe);
-        record(hits, t, &d, &o);
+        record(hits, t, &d, probe, &o);
         let key = o.cluster.clone().unwrap_or_else(|| o.summary());
         *counts.entry(key).or_insert(0) += 1;
     }
@@ -592,6 +595,34 @@ fn probe_for(t: &RouteTable, req: &TestRequest, defaults: &Defaults) -> Result<P
     Ok(Probe::new(&url, port, method, &headers, source_ip))
 }
 
+/// The proxy and probe of a native case (None for a case that cannot run).
+pub(super) fn native_probe(
+    t: &TestCase,
+    defaults: &Defaults,
+    tables: &mut Tables,
+) -> Result<(ProxyIdentity, Probe), String> {
+    let mut proxy = match (&t.proxy, &defaults.proxy) {
+        (Some(spec), _) => proxy_identity(spec)?,
+        (None, Some(p)) => p.clone(),
+        (None, None) => {
+            return Err(
+                "no proxy: give the case (or the test file) `proxy: {kind: gateway|sidecar, namespace, labels}`, or test against a meshroute config file".into(),
+            )
+        }
+    };
+    let Some(req) = &t.request else {
+        return Err("the case has no request".into());
+    };
+    if proxy.kind == ProxyKind::Sidecar {
+        proxy.labels.extend(req.source_labels.clone());
+        if let Some(ns) = &req.source_namespace {
+            proxy.namespace = ns.clone();
+        }
+    }
+    let probe = probe_for(tables.get(&proxy), req, defaults)?;
+    Ok((proxy, probe))
+}
+
 pub(super) fn run_native(
     case: &Case,
     t: &TestCase,
@@ -600,32 +631,11 @@ pub(super) fn run_native(
     hits: &mut Hits,
 ) -> CaseResult {
     let result = CaseResult::new(case, "meshroute");
-    let mut proxy = match (&t.proxy, &defaults.proxy) {
-        (Some(spec), _) => match proxy_identity(spec) {
-            Ok(p) => p,
-            Err(e) => return result.errored(e),
-        },
-        (None, Some(p)) => p.clone(),
-        (None, None) => {
-            return result.errored(
-                "no proxy: give the case (or the test file) `proxy: {kind: gateway|sidecar, namespace, labels}`, or test against a meshroute config file".into(),
-            )
-        }
-    };
-    let Some(req) = &t.request else {
-        return result.errored("the case has no request".into());
-    };
-    if proxy.kind == ProxyKind::Sidecar {
-        proxy.labels.extend(req.source_labels.clone());
-        if let Some(ns) = &req.source_namespace {
-            proxy.namespace = ns.clone();
-        }
-    }
-    let table = tables.get(&proxy);
-    let probe = match probe_for(table, req, defaults) {
-        Ok(p) => p,
+    let (proxy, probe) = match native_probe(t, defaults, tables) {
+        Ok(x) => x,
         Err(e) => return result.errored(e),
     };
+    let table = tables.get(&proxy);
     run_probe(result, table, &probe, t, hits)
 }
 
@@ -641,8 +651,8 @@ fn run_probe(
     let mut rng = SplitMix64(1);
     let d = route(table, &req, &mut rng, true);
     let o = observe(table, &d, probe);
-    record(hits, table, &d, &o);
-    let r = route_of(table, &d);
+    record(hits, table, &d, probe, &o);
+    let r = route_of(table, &d, probe);
     let draws = [&t.expect, &t.not]
         .into_iter()
         .flatten()

@@ -7,8 +7,9 @@
 //! and header matches, delegates and merging are Istio's), then compares the fields of the rule
 //! the request took **as written**:
 //! - the view is a sidecar (in the VirtualServices' namespace when they share one, else
-//!   `default`); a VirtualService bound only to gateways that the input does not define is
-//!   tested as if bound to the mesh, since istio-config-validator ignores `gateways`;
+//!   `default`) that sees every VirtualService: `gateways` (and `match.gateways`) are set
+//!   aside, since istio-config-validator ignores them (meshroute's own `tests:` format does
+//!   not: there a gateway-bound VirtualService is tested on its gateway);
 //! - a request without a port is tried on port 80, then on every other port the sidecar
 //!   listens on, until a VirtualService routes it (istio-config-validator ignores ports);
 //! - destinations compare by host (as written, or both resolved with the VirtualService's
@@ -18,7 +19,7 @@
 
 use super::assert::{observe, record, route_of};
 use super::*;
-use crate::host::{self, MESH_GATEWAY};
+use crate::host;
 use crate::lb::SplitMix64;
 use crate::model::istio::HttpRoute;
 use crate::probe::{parse_url, Probe};
@@ -34,23 +35,11 @@ pub(super) struct View {
 impl View {
     pub(super) fn build(res: &Resources) -> View {
         let mut res = res.clone();
-        let known: Vec<String> = res
-            .gateways
-            .iter()
-            .map(|g| format!("{}/{}", g.meta.namespace, g.meta.name))
-            .collect();
         for vs in &mut res.virtual_services {
-            let ns = vs.meta.namespace.clone();
-            let unknown = |g: &String| {
-                let g = host::resolve_gateway_name(g, &ns);
-                g != MESH_GATEWAY && !known.contains(&g)
-            };
-            if !vs.spec.gateways.is_empty() && vs.spec.gateways.iter().all(unknown) {
-                vs.spec.gateways.clear();
-                for r in &mut vs.spec.http {
-                    for m in &mut r.matches {
-                        m.gateways.clear();
-                    }
+            vs.spec.gateways.clear();
+            for r in &mut vs.spec.http {
+                for m in &mut r.matches {
+                    m.gateways.clear();
                 }
             }
         }
@@ -213,9 +202,9 @@ pub(super) fn run_icv(case: &Case, t: &IcvCase, view: &View, hits: &mut Hits) ->
             let h = probe.header_bytes();
             let d = route(table, &probe.request(&h), &mut SplitMix64(1), true);
             let o = observe(table, &d, &probe);
-            let origin = route_of(table, &d).and_then(|r| r.origin.clone());
+            let origin = route_of(table, &d, &probe).and_then(|r| r.origin.clone());
             let routed = origin.as_ref().is_some_and(|o| o.rule.is_some());
-            record(hits, table, &d, &o);
+            record(hits, table, &d, &probe, &o);
             if chosen.is_none() || routed {
                 chosen = Some((probe, o, origin));
             }

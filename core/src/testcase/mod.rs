@@ -25,6 +25,8 @@
 
 mod assert;
 mod icv;
+
+pub(crate) use assert::route_of;
 #[cfg(test)]
 mod tests;
 
@@ -533,6 +535,26 @@ pub fn run_cases(res: &Resources, defaults: &Defaults, cases: &[Case]) -> TestRe
         report.results.push(result);
     }
     report
+}
+
+/// The proxy and request of every meshroute-format case that can run (istio-config-validator
+/// cases name no proxy), for `meshroute diff` to send as extra probes.
+pub fn case_probes(
+    res: &Resources,
+    defaults: &Defaults,
+    cases: &[Case],
+) -> Vec<(ProxyIdentity, crate::probe::Probe)> {
+    let mut tables = Tables {
+        res,
+        built: Vec::new(),
+    };
+    cases
+        .iter()
+        .filter_map(|c| match &c.kind {
+            CaseKind::Native(t) => assert::native_probe(t, defaults, &mut tables).ok(),
+            CaseKind::Icv(_) => None,
+        })
+        .collect()
 }
 
 /// The text report: one line per case (`PASS`/`FAIL`), and for each failure the expectation,
