@@ -232,6 +232,7 @@ pub fn plan(
         Outcome::Reply(r) => {
             p.reason = Some(format!("{} {:?}: {}", r.status, r.kind, r.body.trim_end()));
             p.outcome = outcome_of(r.kind);
+            p.cluster = r.cluster.clone();
             let mut headers = r.headers;
             if !r.body.is_empty() {
                 headers.push(("content-type".into(), "text/plain".into()));
@@ -423,7 +424,7 @@ fn debug_headers(d: &Decision, out: &mut Vec<Edit>) {
         d.route.filter(|r| !r.is_empty()).map(str::to_string),
         match &d.outcome {
             Outcome::Forward(f) => Some(f.cluster_name.to_string()),
-            Outcome::Reply(_) => None,
+            Outcome::Reply(r) => r.cluster.clone(),
         },
         match &d.outcome {
             Outcome::Forward(f) => f.endpoint_address.map(str::to_string),
@@ -584,6 +585,32 @@ resources: |
         // The shared cluster is the bootstrap routes' default: the client's header is removed
         // and none is written.
         assert_eq!(set_value(&p, CLUSTER_HEADER), Some(&None));
+    }
+
+    #[test]
+    fn no_endpoints_answers_503_naming_the_chosen_cluster() {
+        // Istio (IST0173): a route to a subset selecting no pods fails 503 UH; the access log,
+        // and here the debug header and the stats, still name the chosen cluster.
+        let cfg = CONFIG.replace("status: {podIP: 10.0.0.1}", "status: {phase: Pending}");
+        let t = prepare("t.yaml", cfg.as_bytes(), &LoadOptions::default())
+            .map(|p| p.table)
+            .unwrap_or_else(|d| panic!("{d:#?}"));
+        let h = headers(&[], "web.example.com", b"/");
+        let mut lb = LbState::for_table(&t);
+        let inc = Incoming {
+            filter_chain: b"",
+            headers: &h,
+            source: None,
+            listener_port: 8080,
+        };
+        let p = plan(&t, true, &inc, &mut lb, 0, &mut SplitMix64(7));
+        assert_eq!(p.reply.as_ref().map(|r| r.status), Some(503));
+        let name = "outbound|8080||web.default.svc.cluster.local";
+        assert_eq!(p.cluster.as_deref(), Some(name));
+        assert!(p
+            .response
+            .edits
+            .contains(&Edit::Set(CLUSTER_HEADER.into(), Some(name.into()))));
     }
 
     #[test]

@@ -41,6 +41,10 @@ pub struct LocalReply {
     pub headers: Vec<(String, String)>,
     /// gRPC status for gRPC fault aborts.
     pub grpc_status: Option<u32>,
+    /// The cluster the route chose when the reply is about it (503 UH: it has no healthy
+    /// endpoint), as Istio's access log names `outbound|9080|v2|details…` with flag UH.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -110,5 +114,6 @@ pub(super) fn reply(kind: ReplyKind, status: u16, body: impl Into<String>) -> Lo
         body: body.into(),
         headers: Vec::new(),
         grpc_status: None,
+        cluster: None,
     }
 }

@@ -192,7 +192,9 @@ pub fn decide<'t>(
             } else {
                 format!("meshroute: no healthy upstream in cluster {}\n", c.name)
             };
-            d.outcome = Outcome::Reply(reply(ReplyKind::NoHealthyUpstream, 503, body));
+            let mut r = reply(ReplyKind::NoHealthyUpstream, 503, body);
+            r.cluster = Some(c.name.clone());
+            d.outcome = Outcome::Reply(r);
         }
     }
     d

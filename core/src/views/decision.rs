@@ -101,7 +101,8 @@ pub fn decision_json(d: &Decision, t: &RouteTable) -> Value {
             m.insert("setCookie".into(), json!(f.set_cookie));
         }
         Outcome::Reply(r) => {
-            m.insert("cluster".into(), Value::Null);
+            // 503 UH names the chosen cluster (no healthy endpoint), as Istio's access log does.
+            m.insert("cluster".into(), json!(r.cluster));
             m.insert("endpoint".into(), Value::Null);
             m.insert("path".into(), Value::Null);
             m.insert("authority".into(), Value::Null);

@@ -28,6 +28,9 @@ impl Tally {
                 *self.status.entry("forwarded".into()).or_default() += 1;
             }
             Outcome::Reply(r) => {
+                if let Some(c) = &r.cluster {
+                    *self.cluster.entry(c.clone()).or_default() += 1;
+                }
                 *self.status.entry(r.status.to_string()).or_default() += 1;
             }
         }
