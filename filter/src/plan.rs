@@ -4,7 +4,7 @@
 
 use meshroute_core::lb::Rng;
 use meshroute_core::route::{decide, Decision, LbState, Outcome, ReplyKind, Request};
-use meshroute_core::table::RouteTable;
+use meshroute_core::table::{RouteTable, PASSTHROUGH_CLUSTER};
 use std::net::IpAddr;
 
 // The header and cluster names the bootstrap (envoy-config/src/filter.rs) reads: one definition.
@@ -246,6 +246,30 @@ pub fn plan(
         Outcome::Forward(f) => {
             p.outcome = "forwarded";
             p.cluster = Some(f.cluster_name.to_string());
+            if f.cluster_name == PASSTHROUGH_CLUSTER {
+                // ALLOW_ANY: the bootstrap's PassthroughCluster is ORIGINAL_DST on the endpoint
+                // metadata (header_to_metadata copies the endpoint header), so the request goes
+                // to the address its authority names. A name cannot be: Envoy's ORIGINAL_DST does
+                // not resolve, and there is no iptables original destination here.
+                let Some(dst) = f.original_dst else {
+                    p.outcome = "passthrough";
+                    p.reason = Some("502 PassthroughCluster: the authority is a name".into());
+                    p.reply = Some(LocalReply {
+                        status: 502,
+                        headers: vec![("content-type".into(), "text/plain".into())],
+                        body: "meshroute: PassthroughCluster needs an IP:port authority; \
+                               names are not resolved\n"
+                            .into(),
+                    });
+                    return p;
+                };
+                p.request.push(Edit::Set(ENDPOINT_HEADER.into(), Some(dst)));
+                p.request.push(Edit::Set(
+                    CLUSTER_HEADER.into(),
+                    Some(PASSTHROUGH_CLUSTER.into()),
+                ));
+                return p;
+            }
             let Some(ep) = f.endpoint_address else {
                 p.reply = Some(LocalReply {
                     status: 503,

@@ -54,6 +54,11 @@ pub struct Forward<'t> {
     /// Chosen endpoint index in the cluster and its address (None before `pick`).
     pub endpoint: Option<usize>,
     pub endpoint_address: Option<&'t str>,
+    /// [`PASSTHROUGH_CLUSTER`] (ORIGINAL_DST): the request's own destination, `IP:PORT` from
+    /// its authority; `None` when the authority is a name (Envoy's ORIGINAL_DST cannot resolve
+    /// it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_dst: Option<String>,
     /// Where each attempt goes when the route retries: the chosen endpoint, then one endpoint
     /// per retry ([`lb::retry_picks`](crate::lb::retry_picks), at most [`crate::wire::MAX_LISTED_RETRIES`]). Empty
     /// without retries.

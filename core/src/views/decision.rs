@@ -42,7 +42,10 @@ pub fn decision_json(d: &Decision, t: &RouteTable) -> Value {
         Outcome::Forward(f) => {
             let c = t.clusters.get(f.cluster as usize);
             m.insert("cluster".into(), json!(f.cluster_name));
-            m.insert("endpoint".into(), json!(f.endpoint_address));
+            m.insert(
+                "endpoint".into(),
+                json!(f.endpoint_address.or(f.original_dst.as_deref())),
+            );
             m.insert(
                 "endpointSource".into(),
                 json!(c
