@@ -109,7 +109,11 @@ pub fn load_config(path: &str) -> Result<Loaded, i32> {
             "{path}: {refused} error(s) the proxy would refuse the config for; fix them first"
         ));
     }
-    let (table, notes) = compile(&config.resources, &config.proxy);
+    let (mut table, notes) = compile(&config.resources, &config.proxy);
+    meshroute_core::compile::apply_outbound_traffic_policy(
+        &mut table,
+        config.outbound_traffic_policy,
+    );
     print_diags(&notes);
     Ok(Loaded { config, table })
 }

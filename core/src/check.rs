@@ -69,7 +69,8 @@ pub fn prepare(name: &str, bytes: &[u8], load: &LoadOptions) -> Result<Prepared,
     if diags.iter().any(rejects) {
         return Err(diags);
     }
-    let (table, cd) = crate::compile::compile(&config.resources, &config.proxy);
+    let (mut table, cd) = crate::compile::compile(&config.resources, &config.proxy);
+    crate::compile::apply_outbound_traffic_policy(&mut table, config.outbound_traffic_policy);
     diags.extend(cd);
     diag::sort(&mut diags);
     Ok(Prepared {

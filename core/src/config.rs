@@ -74,6 +74,16 @@ impl ProxyIdentity {
     }
 }
 
+/// Istio's `meshConfig.outboundTrafficPolicy.mode`: where a sidecar sends a host no service
+/// names (pilot/pkg/networking/core/httproute.go: the `allow_any` virtual host to
+/// `PassthroughCluster`, or `block_all` answering 502).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum OutboundTrafficPolicy {
+    #[default]
+    AllowAny,
+    RegistryOnly,
+}
+
 /// A parsed meshroute config file.
 #[derive(Debug, Clone, Default)]
 pub struct MeshConfig {
@@ -87,6 +97,9 @@ pub struct MeshConfig {
     /// Filter option: the logical listener port requests on this Envoy listener are routed for
     /// (the seed's gateway: 8080). Unset: Envoy's `destination.port`.
     pub listener_port: Option<u32>,
+    /// `mesh: {outboundTrafficPolicy: {mode: ALLOW_ANY|REGISTRY_ONLY}}` (Istio's default:
+    /// ALLOW_ANY).
+    pub outbound_traffic_policy: OutboundTrafficPolicy,
     pub resources: Resources,
 }
 
@@ -97,6 +110,7 @@ const KNOWN: &[&str] = &[
     "debug",
     "listenerPort",
     "accessLogState",
+    "mesh",
 ];
 
 /// Reads an `include` entry (a file or directory path relative to the config file) and returns
@@ -246,6 +260,20 @@ pub fn parse_config(
                 "listenerPort",
                 "listenerPort must be a port number 1-65535".into(),
             ));
+        }
+    }
+    if let Some(m) = root.get("mesh") {
+        let mode = m.get("outboundTrafficPolicy").and_then(|o| o.get("mode"));
+        match mode.map(|n| (n, n.as_str())) {
+            None | Some((_, Some("ALLOW_ANY"))) => {}
+            Some((_, Some("REGISTRY_ONLY"))) => {
+                cfg.outbound_traffic_policy = OutboundTrafficPolicy::RegistryOnly
+            }
+            Some((n, _)) => diags.push(mk(
+                n.pos,
+                "mesh.outboundTrafficPolicy.mode",
+                "mesh.outboundTrafficPolicy.mode must be ALLOW_ANY or REGISTRY_ONLY".into(),
+            )),
         }
     }
     for e in d.errors {

@@ -606,6 +606,16 @@ pub struct Cluster {
     pub discovery: &'static str,
 }
 
+/// Istio's sidecar catch-all cluster under ALLOW_ANY: ORIGINAL_DST, the request's own
+/// destination (pilot/pkg/networking/util `PassthroughCluster`; core/cluster.go
+/// `buildDefaultPassthroughCluster`).
+pub const PASSTHROUGH_CLUSTER: &str = "PassthroughCluster";
+/// Istio's name for where REGISTRY_ONLY traffic goes (util `BlackHoleCluster`): for HTTP the
+/// `block_all` route answers 502 itself, and telemetry names this cluster.
+pub const BLACKHOLE_CLUSTER: &str = "BlackHoleCluster";
+/// The REGISTRY_ONLY catch-all virtual host and route (util `BlackHoleRouteName`).
+pub const BLOCK_ALL_ROUTE: &str = "block_all";
+
 /// The compiled table for one proxy.
 #[derive(Debug, Clone, Default)]
 pub struct RouteTable {

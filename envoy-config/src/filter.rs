@@ -5,7 +5,7 @@
 use crate::clusters::{cds, eds, MAX};
 use crate::model::*;
 use crate::{join, split_addr, to_json_pretty, Files, Options, CDS_FILE, ECDS_FILE, LDS_FILE};
-use meshroute_core::table::RouteTable;
+use meshroute_core::table::{RouteTable, PASSTHROUGH_CLUSTER};
 use meshroute_core::wire::{
     CLUSTER_HEADER, ENDPOINT_HEADER, ENDPOINT_METADATA_KEY, ENDPOINT_METADATA_NAMESPACE,
     FAULT_HEADERS, MAX_MIRRORS, MIRROR_CLUSTERS, MIRROR_CLUSTER_HEADERS, MIRROR_ENDPOINT_HEADERS,
@@ -29,7 +29,7 @@ pub fn filter_files(
 ) -> Result<Files, String> {
     let listeners = crate::listeners::listeners(table, o, || hcm(o))?;
     Ok(Files {
-        bootstrap: bootstrap(o)?,
+        bootstrap: bootstrap(o, table.cluster_index.contains_key(PASSTHROUGH_CLUSTER))?,
         ecds: ecds(o, plugin_config),
         cds: cds(table, &o.cds_dir),
         eds: eds(table, previous),
@@ -167,6 +167,34 @@ fn mirror_cluster(i: usize) -> Cluster {
         original_dst_lb_config: Some(OriginalDstLbConfig {
             use_http_header: true,
             http_header_name: Some(MIRROR_ENDPOINT_HEADERS[i].into()),
+            metadata_key: None,
+        }),
+        circuit_breakers: Some(CircuitBreakers::of(MAX, MAX, MAX, MAX)),
+        ..Cluster::default()
+    }
+}
+
+/// Istio's sidecar `PassthroughCluster` (ALLOW_ANY; pilot/pkg/networking/core/cluster.go
+/// `buildDefaultPassthroughCluster`: ORIGINAL_DST, CLUSTER_PROVIDED, connect timeout from the
+/// mesh config, 10 s by default). Istio's uses the connection's original destination (iptables);
+/// here the filter names it: the endpoint header's address, read from the dynamic metadata
+/// header_to_metadata copied it to (the route removes the header itself).
+fn passthrough_cluster() -> Cluster {
+    Cluster {
+        name: PASSTHROUGH_CLUSTER.into(),
+        discovery_type: Some("ORIGINAL_DST"),
+        lb_policy: Some("CLUSTER_PROVIDED"),
+        connect_timeout: "10s".into(),
+        cleanup_interval: Some("60s".into()),
+        original_dst_lb_config: Some(OriginalDstLbConfig {
+            use_http_header: false,
+            http_header_name: None,
+            metadata_key: Some(MetadataKey {
+                key: ENDPOINT_METADATA_NAMESPACE.into(),
+                path: vec![PathSegment {
+                    key: ENDPOINT_METADATA_KEY.into(),
+                }],
+            }),
         }),
         circuit_breakers: Some(CircuitBreakers::of(MAX, MAX, MAX, MAX)),
         ..Cluster::default()
@@ -247,7 +275,7 @@ fn hcm(o: &Options) -> HttpConnectionManager {
 
 /// The bootstrap: node, admin, the static mirror clusters; listeners (LDS) and clusters (CDS)
 /// come from watched files, so re-running `meshroute bootstrap` changes them in place.
-fn bootstrap(o: &Options) -> Result<String, String> {
+fn bootstrap(o: &Options, passthrough: bool) -> Result<String, String> {
     let (ah, ap) = split_addr(&o.admin)?;
     let ecds_file = join(&o.ecds_dir, ECDS_FILE);
     let cds_file = join(&o.cds_dir, CDS_FILE);
@@ -270,7 +298,10 @@ fn bootstrap(o: &Options) -> Result<String, String> {
         },
         static_resources: StaticResources {
             listeners: Vec::new(),
-            clusters: (0..MAX_MIRRORS).map(mirror_cluster).collect(),
+            clusters: (0..MAX_MIRRORS)
+                .map(mirror_cluster)
+                .chain(passthrough.then(passthrough_cluster))
+                .collect(),
         },
     };
     let logical = match o.listener_port {

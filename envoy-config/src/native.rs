@@ -422,6 +422,7 @@ pub(crate) fn cluster(c: &table::Cluster) -> Cluster {
         v.original_dst_lb_config = Some(OriginalDstLbConfig {
             use_http_header: false,
             http_header_name: None,
+            metadata_key: None,
         });
         return v;
     }
@@ -476,17 +477,24 @@ pub fn native_bootstrap(table: &RouteTable, o: &Options) -> Result<String, Strin
         .ok_or("the config gives this proxy no listener")?;
     let rc = &table.route_configs[listener.route_config];
     let mut clusters: Vec<Cluster> = table.clusters.iter().map(cluster).collect();
-    clusters.push(Cluster {
-        name: "PassthroughCluster".into(),
-        discovery_type: Some("ORIGINAL_DST"),
-        lb_policy: Some("CLUSTER_PROVIDED"),
-        connect_timeout: "10s".into(),
-        original_dst_lb_config: Some(OriginalDstLbConfig {
-            use_http_header: false,
-            http_header_name: None,
-        }),
-        ..Cluster::default()
-    });
+    // ALLOW_ANY's PassthroughCluster is in the table (ORIGINAL_DST already); else add it.
+    if !table
+        .cluster_index
+        .contains_key(meshroute_core::table::PASSTHROUGH_CLUSTER)
+    {
+        clusters.push(Cluster {
+            name: "PassthroughCluster".into(),
+            discovery_type: Some("ORIGINAL_DST"),
+            lb_policy: Some("CLUSTER_PROVIDED"),
+            connect_timeout: "10s".into(),
+            original_dst_lb_config: Some(OriginalDstLbConfig {
+                use_http_header: false,
+                http_header_name: None,
+                metadata_key: None,
+            }),
+            ..Cluster::default()
+        });
+    }
     let filter = |name: &str, any: Any| HttpFilter::typed(name, any);
     let hcm = HttpConnectionManager::new(
         "native",

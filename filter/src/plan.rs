@@ -4,7 +4,7 @@
 
 use meshroute_core::lb::Rng;
 use meshroute_core::route::{decide, Decision, LbState, Outcome, ReplyKind, Request};
-use meshroute_core::table::RouteTable;
+use meshroute_core::table::{RouteTable, PASSTHROUGH_CLUSTER};
 use std::net::IpAddr;
 
 // The header and cluster names the bootstrap (envoy-config/src/filter.rs) reads: one definition.
@@ -232,6 +232,7 @@ pub fn plan(
         Outcome::Reply(r) => {
             p.reason = Some(format!("{} {:?}: {}", r.status, r.kind, r.body.trim_end()));
             p.outcome = outcome_of(r.kind);
+            p.cluster = r.cluster.clone();
             let mut headers = r.headers;
             if !r.body.is_empty() {
                 headers.push(("content-type".into(), "text/plain".into()));
@@ -245,6 +246,30 @@ pub fn plan(
         Outcome::Forward(f) => {
             p.outcome = "forwarded";
             p.cluster = Some(f.cluster_name.to_string());
+            if f.cluster_name == PASSTHROUGH_CLUSTER {
+                // ALLOW_ANY: the bootstrap's PassthroughCluster is ORIGINAL_DST on the endpoint
+                // metadata (header_to_metadata copies the endpoint header), so the request goes
+                // to the address its authority names. A name cannot be: Envoy's ORIGINAL_DST does
+                // not resolve, and there is no iptables original destination here.
+                let Some(dst) = f.original_dst else {
+                    p.outcome = "passthrough";
+                    p.reason = Some("502 PassthroughCluster: the authority is a name".into());
+                    p.reply = Some(LocalReply {
+                        status: 502,
+                        headers: vec![("content-type".into(), "text/plain".into())],
+                        body: "meshroute: PassthroughCluster needs an IP:port authority; \
+                               names are not resolved\n"
+                            .into(),
+                    });
+                    return p;
+                };
+                p.request.push(Edit::Set(ENDPOINT_HEADER.into(), Some(dst)));
+                p.request.push(Edit::Set(
+                    CLUSTER_HEADER.into(),
+                    Some(PASSTHROUGH_CLUSTER.into()),
+                ));
+                return p;
+            }
             let Some(ep) = f.endpoint_address else {
                 p.reply = Some(LocalReply {
                     status: 503,
@@ -423,7 +448,7 @@ fn debug_headers(d: &Decision, out: &mut Vec<Edit>) {
         d.route.filter(|r| !r.is_empty()).map(str::to_string),
         match &d.outcome {
             Outcome::Forward(f) => Some(f.cluster_name.to_string()),
-            Outcome::Reply(_) => None,
+            Outcome::Reply(r) => r.cluster.clone(),
         },
         match &d.outcome {
             Outcome::Forward(f) => f.endpoint_address.map(str::to_string),
@@ -584,6 +609,32 @@ resources: |
         // The shared cluster is the bootstrap routes' default: the client's header is removed
         // and none is written.
         assert_eq!(set_value(&p, CLUSTER_HEADER), Some(&None));
+    }
+
+    #[test]
+    fn no_endpoints_answers_503_naming_the_chosen_cluster() {
+        // Istio (IST0173): a route to a subset selecting no pods fails 503 UH; the access log,
+        // and here the debug header and the stats, still name the chosen cluster.
+        let cfg = CONFIG.replace("status: {podIP: 10.0.0.1}", "status: {phase: Pending}");
+        let t = prepare("t.yaml", cfg.as_bytes(), &LoadOptions::default())
+            .map(|p| p.table)
+            .unwrap_or_else(|d| panic!("{d:#?}"));
+        let h = headers(&[], "web.example.com", b"/");
+        let mut lb = LbState::for_table(&t);
+        let inc = Incoming {
+            filter_chain: b"",
+            headers: &h,
+            source: None,
+            listener_port: 8080,
+        };
+        let p = plan(&t, true, &inc, &mut lb, 0, &mut SplitMix64(7));
+        assert_eq!(p.reply.as_ref().map(|r| r.status), Some(503));
+        let name = "outbound|8080||web.default.svc.cluster.local";
+        assert_eq!(p.cluster.as_deref(), Some(name));
+        assert!(p
+            .response
+            .edits
+            .contains(&Edit::Set(CLUSTER_HEADER.into(), Some(name.into()))));
     }
 
     #[test]

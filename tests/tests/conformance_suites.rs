@@ -30,14 +30,6 @@ const TLS_CERTS_MAX_2: &str = "Gateway tls.tlsCertificates with 3 items is an er
 /// passes is reported, so that the list gets shortened.
 const TASKS_KNOWN_FAILURES: &[(&str, &str)] = &[
     (
-        "31-ingress-gateway-mesh-not-bound.yaml#3",
-        "an unknown host under ALLOW_ANY: Istio passes it to PassthroughCluster, meshroute answers 502 (the filter has no original destination); issue 15",
-    ),
-    (
-        "39-bookinfo-details-v2-no-pods.yaml#0",
-        "a subset without endpoints: the same 503 UH, but meshroute names no cluster where Istio names outbound|9080|v2|details.default.svc.cluster.local; issue 15",
-    ),
-    (
         "44-bookinfo-egress-rule-google-apis.yaml#0",
         "a DNS ServiceEntry (www.googleapis.com, resolution DNS): Istio routes to its STRICT_DNS cluster, meshroute has no resolver and answers 503; issue 15",
     ),

@@ -93,3 +93,69 @@ fn sidecar_reaches_a_service_by_every_name_and_its_cluster_ip() {
     assert_eq!(backend.requests(), before);
     s.assert_live();
 }
+
+/// Starts a sidecar on the seed with `mesh:` set as given, and a demoapp at `.61:8080` that no
+/// Service or ServiceEntry names.
+fn start_with_mesh(test: &str, mesh: &str) -> Option<(Scenario, Demoapp)> {
+    let mesh = mesh.to_string();
+    let s = Scenario::start_config(
+        test,
+        &[],
+        |net, dir| {
+            let cfg = format!("{mesh}\n{}", Seed::new(net).debug(true).sidecar_config());
+            meshroute_tests::harness::seed::write(dir, "sidecar.yaml", &cfg)
+        },
+        |o| o,
+    )?;
+    let unknown = Demoapp::start(
+        &s.bins,
+        s.net.addr(61, 8080),
+        "v9.9",
+        "unknown-1",
+        &["--quiet"],
+    )
+    .expect("unregistered backend");
+    Some((s, unknown))
+}
+
+/// Istio's default `outboundTrafficPolicy: ALLOW_ANY`: a host no service names goes to
+/// `PassthroughCluster`, the request's own destination (httproute.go `allow_any`).
+#[test]
+fn allow_any_passes_an_unknown_ip_authority_through() {
+    let Some((mut s, unknown)) = start_with_mesh(
+        "allow_any_passes_an_unknown_ip_authority_through",
+        "mesh: {outboundTrafficPolicy: {mode: ALLOW_ANY}}",
+    ) else {
+        return;
+    };
+    let host = s.net.addr(61, 8080).to_string();
+    let r = s.get(&host, "/passthrough");
+    assert_eq!(r.status, 200, "{}", r.summary());
+    assert_eq!(r.pod(), Some("unknown-1"));
+    assert_eq!(r.header("x-meshroute-cluster"), Some("PassthroughCluster"));
+    assert_eq!(unknown.requests(), 1);
+    // A name no DNS answer is known for: 502, never forwarded to the listener itself.
+    let r = s.get("unknown.example.com:8080", "/");
+    assert_eq!(r.status, 502, "{}", r.summary());
+    // Registered services still go to their clusters.
+    assert_v10("demoappv10", &s.get("demoappv10:8080", "/"));
+    s.assert_live();
+}
+
+/// `REGISTRY_ONLY`: the `block_all` route answers 502 (Istio's BlackHoleCluster).
+#[test]
+fn registry_only_answers_502_for_an_unknown_host() {
+    let Some((mut s, unknown)) = start_with_mesh(
+        "registry_only_answers_502_for_an_unknown_host",
+        "mesh: {outboundTrafficPolicy: {mode: REGISTRY_ONLY}}",
+    ) else {
+        return;
+    };
+    let host = s.net.addr(61, 8080).to_string();
+    let r = s.get(&host, "/blocked");
+    assert_eq!(r.status, 502, "{}", r.summary());
+    assert_eq!(r.header("x-meshroute-cluster"), Some("BlackHoleCluster"));
+    assert_eq!(unknown.requests(), 0);
+    assert_v10("demoappv10", &s.get("demoappv10:8080", "/"));
+    s.assert_live();
+}

@@ -49,6 +49,7 @@ pub use gateway_api::{
 pub use gateway_tls::{TLS_CREDENTIAL, TLS_NOT_ENFORCED};
 pub use retry::default_retry;
 pub use route::grpc_code;
+pub use sidecar::apply_outbound_traffic_policy;
 
 use crate::config::{ProxyIdentity, ProxyKind};
 use crate::diag::Diagnostic;

@@ -11,6 +11,88 @@ use crate::registry::{visible, Origin, Service};
 use crate::table::*;
 use std::collections::HashMap;
 
+/// Applies `mesh.outboundTrafficPolicy` to a compiled sidecar table (httproute.go
+/// `buildSidecarOutboundHTTPRouteConfig`: `util.IsAllowAnyOutbound(node)` adds the `allow_any`
+/// virtual host routing to `PassthroughCluster`, else the `block_all` one whose route is a
+/// direct response 502). ALLOW_ANY: the `allow_any` routes forward to [`PASSTHROUGH_CLUSTER`]
+/// (ORIGINAL_DST: the request's own destination, see `route::decide`). REGISTRY_ONLY: they
+/// become `block_all` routes answering 502.
+pub fn apply_outbound_traffic_policy(
+    table: &mut RouteTable,
+    mode: crate::config::OutboundTrafficPolicy,
+) {
+    use crate::config::OutboundTrafficPolicy;
+    let has = table.route_configs.iter().any(|rc| {
+        rc.virtual_hosts.iter().any(|v| {
+            v.routes
+                .iter()
+                .any(|r| matches!(r.action, Action::Passthrough))
+        })
+    });
+    if !has {
+        return;
+    }
+    let passthrough = match mode {
+        OutboundTrafficPolicy::RegistryOnly => None,
+        OutboundTrafficPolicy::AllowAny => {
+            Some(match table.cluster_index.get(PASSTHROUGH_CLUSTER) {
+                Some(&i) => i,
+                None => {
+                    let i = table.clusters.len() as u32;
+                    table.clusters.push(Cluster {
+                        name: PASSTHROUGH_CLUSTER.into(),
+                        service: String::new(),
+                        port: 0,
+                        subset: String::new(),
+                        endpoints: Vec::new(),
+                        selector: crate::lb::Selector::build(crate::lb::LbPolicy::Passthrough, &[]),
+                        hash: None,
+                        outlier: None,
+                        pool: None,
+                        destination_rule: None,
+                        discovery: "ORIGINAL_DST",
+                    });
+                    table.cluster_index.insert(PASSTHROUGH_CLUSTER.into(), i);
+                    i
+                }
+            })
+        }
+    };
+    for rc in &mut table.route_configs {
+        for vh in &mut rc.virtual_hosts {
+            let mut blocked = false;
+            for r in &mut vh.routes {
+                if !matches!(r.action, Action::Passthrough) {
+                    continue;
+                }
+                match passthrough {
+                    Some(i) => {
+                        r.action = Action::Forward(vec![WeightedDest {
+                            cluster: ClusterRef::Known(i),
+                            cluster_name: PASSTHROUGH_CLUSTER.into(),
+                            weight: 100,
+                            request_headers: HeaderOps::default(),
+                            response_headers: HeaderOps::default(),
+                            authority: None,
+                        }]);
+                    }
+                    None => {
+                        r.name = BLOCK_ALL_ROUTE.into();
+                        r.action = Action::DirectResponse {
+                            status: 502,
+                            body: None,
+                        };
+                        blocked = true;
+                    }
+                }
+            }
+            if blocked {
+                vh.name = BLOCK_ALL_ROUTE.into();
+            }
+        }
+    }
+}
+
 impl<'a> Cx<'a> {
     // -----------------------------------------------------------------------------------------
     // Sidecar: a route configuration per HTTP service port (httproute.go).

@@ -103,6 +103,15 @@ pub(super) fn act<'t>(
             if *status == 201 || (300..400).contains(status) {
                 rep.headers.push(("location".into(), request_uri(req)));
             }
+            // REGISTRY_ONLY's `block_all` route: Istio's telemetry names BlackHoleCluster.
+            if r.virtual_service.is_none() && r.name == BLOCK_ALL_ROUTE {
+                t.add(|| {
+                    "no service matches this host; outboundTrafficPolicy REGISTRY_ONLY: \
+                     BlackHoleCluster, 502"
+                        .into()
+                });
+                rep.cluster = Some(BLACKHOLE_CLUSTER.into());
+            }
             local(rep)
         }
         Action::Forward(dests) => {
@@ -192,6 +201,7 @@ pub(super) fn act<'t>(
                 cluster_name: &c.name,
                 endpoint: None,
                 endpoint_address: None,
+                original_dst: None,
                 path,
                 authority,
                 request_headers,

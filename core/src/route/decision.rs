@@ -41,6 +41,10 @@ pub struct LocalReply {
     pub headers: Vec<(String, String)>,
     /// gRPC status for gRPC fault aborts.
     pub grpc_status: Option<u32>,
+    /// The cluster the route chose when the reply is about it (503 UH: it has no healthy
+    /// endpoint), as Istio's access log names `outbound|9080|v2|details…` with flag UH.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -50,6 +54,11 @@ pub struct Forward<'t> {
     /// Chosen endpoint index in the cluster and its address (None before `pick`).
     pub endpoint: Option<usize>,
     pub endpoint_address: Option<&'t str>,
+    /// [`PASSTHROUGH_CLUSTER`] (ORIGINAL_DST): the request's own destination, `IP:PORT` from
+    /// its authority; `None` when the authority is a name (Envoy's ORIGINAL_DST cannot resolve
+    /// it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_dst: Option<String>,
     /// Where each attempt goes when the route retries: the chosen endpoint, then one endpoint
     /// per retry ([`lb::retry_picks`](crate::lb::retry_picks), at most [`crate::wire::MAX_LISTED_RETRIES`]). Empty
     /// without retries.
@@ -110,5 +119,6 @@ pub(super) fn reply(kind: ReplyKind, status: u16, body: impl Into<String>) -> Lo
         body: body.into(),
         headers: Vec::new(),
         grpc_status: None,
+        cluster: None,
     }
 }

@@ -161,6 +161,18 @@ pub fn decide<'t>(
 ) -> Decision<'t> {
     let mut d = route(table, req, rng, trace);
     if let Outcome::Forward(f) = &mut d.outcome {
+        if f.cluster_name == PASSTHROUGH_CLUSTER {
+            // ORIGINAL_DST: the request's own destination (Istio's sidecar PassthroughCluster
+            // uses the connection's original destination; here the authority names it).
+            f.original_dst = original_dst(req.authority, req.scheme);
+            if trace {
+                d.trace.push(match &f.original_dst {
+                    Some(a) => format!("no service matches this host; outboundTrafficPolicy ALLOW_ANY: PassthroughCluster to {a}"),
+                    None => "no service matches this host; outboundTrafficPolicy ALLOW_ANY: PassthroughCluster (the authority is a name: its address is the client's DNS answer)".into(),
+                });
+            }
+            return d;
+        }
         if pick_endpoints(table, f, state, now_ms, rng) {
             let c = &table.clusters[f.cluster as usize];
             f.endpoint_address = f.endpoint.map(|i| c.endpoints[i].address.as_str());
@@ -192,10 +204,32 @@ pub fn decide<'t>(
             } else {
                 format!("meshroute: no healthy upstream in cluster {}\n", c.name)
             };
-            d.outcome = Outcome::Reply(reply(ReplyKind::NoHealthyUpstream, 503, body));
+            let mut r = reply(ReplyKind::NoHealthyUpstream, 503, body);
+            r.cluster = Some(c.name.clone());
+            d.outcome = Outcome::Reply(r);
         }
     }
     d
+}
+
+/// `IP:PORT` of an authority whose host is an IP literal (port: the authority's, else the
+/// scheme's default); `None` for a name or anything malformed.
+pub fn original_dst(authority: &[u8], scheme: &[u8]) -> Option<String> {
+    let a = std::str::from_utf8(authority).ok()?;
+    if let Ok(sa) = a.parse::<std::net::SocketAddr>() {
+        return Some(sa.to_string());
+    }
+    let default_port = if scheme.eq_ignore_ascii_case(b"https") {
+        443
+    } else {
+        80
+    };
+    let host = a
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(a);
+    let ip: std::net::IpAddr = host.parse().ok()?;
+    Some(std::net::SocketAddr::new(ip, default_port).to_string())
 }
 
 /// Feeds a response (status; 0 for a connect failure or reset) to passive outlier detection.

@@ -224,3 +224,91 @@ fn header_layers_apply_in_envoy_parser_order() {
     let then = ops(&[("a", "2")], &[], &[]);
     assert_eq!(layer(&first, &then, true), ops(&[("a", "2")], &[], &[]));
 }
+
+#[test]
+fn passthrough_original_dst_is_an_ip_authority_only() {
+    use super::endpoint::original_dst;
+    assert_eq!(
+        original_dst(b"10.1.2.3:8080", b"http").as_deref(),
+        Some("10.1.2.3:8080")
+    );
+    assert_eq!(
+        original_dst(b"10.1.2.3", b"http").as_deref(),
+        Some("10.1.2.3:80")
+    );
+    assert_eq!(
+        original_dst(b"10.1.2.3", b"https").as_deref(),
+        Some("10.1.2.3:443")
+    );
+    assert_eq!(
+        original_dst(b"[::1]:99", b"http").as_deref(),
+        Some("[::1]:99")
+    );
+    assert_eq!(original_dst(b"[::1]", b"http").as_deref(), Some("[::1]:80"));
+    for bad in [
+        &b"example.com"[..],
+        b"example.com:80",
+        b"\xff\x00",
+        b"",
+        b"1.2.3.4:99999",
+    ] {
+        assert_eq!(original_dst(bad, b"http"), None, "{bad:?}");
+    }
+}
+
+/// Istio's httproute.go: ALLOW_ANY's `allow_any` virtual host routes to PassthroughCluster;
+/// REGISTRY_ONLY's `block_all` answers 502 (telemetry: BlackHoleCluster).
+#[test]
+fn outbound_traffic_policy_allow_any_and_registry_only() {
+    const CFG: &str = "proxy: {kind: sidecar, namespace: default}\nMESH\nresources: |\n  apiVersion: v1\n  kind: Service\n  metadata: {name: web, namespace: default}\n  spec: {clusterIP: 10.96.0.5, selector: {app: web}, ports: [{name: http, port: 80}]}\n";
+    let decide_for = |mesh: &str, authority: &str| {
+        let cfg = CFG.replace("MESH", mesh);
+        let p = crate::check::prepare("c.yaml", cfg.as_bytes(), &Default::default())
+            .unwrap_or_else(|d| panic!("{d:#?}"));
+        let r = req(authority, "/", &[]);
+        let mut st = LbState::for_table(&p.table);
+        let d = decide(
+            &p.table,
+            &r,
+            &mut st,
+            0,
+            &mut crate::lb::SplitMix64(1),
+            true,
+        );
+        match d.outcome {
+            Outcome::Forward(f) => (None, f.cluster_name.to_string(), f.original_dst.clone()),
+            Outcome::Reply(r) => (Some(r.status), r.cluster.unwrap_or_default(), None),
+        }
+    };
+    for mesh in ["", "mesh: {outboundTrafficPolicy: {mode: ALLOW_ANY}}"] {
+        assert_eq!(
+            decide_for(mesh, "10.9.9.9:80"),
+            (
+                None,
+                "PassthroughCluster".into(),
+                Some("10.9.9.9:80".into())
+            ),
+            "{mesh:?}"
+        );
+        assert_eq!(
+            decide_for(mesh, "example.com"),
+            (None, "PassthroughCluster".into(), None)
+        );
+    }
+    let ro = "mesh: {outboundTrafficPolicy: {mode: REGISTRY_ONLY}}";
+    assert_eq!(
+        decide_for(ro, "example.com"),
+        (Some(502), "BlackHoleCluster".into(), None)
+    );
+    // A known service still goes to its cluster (no pods here: 503 UH naming it).
+    assert_eq!(
+        decide_for(ro, "web"),
+        (
+            Some(503),
+            "outbound|80||web.default.svc.cluster.local".into(),
+            None
+        )
+    );
+    let bad = CFG.replace("MESH", "mesh: {outboundTrafficPolicy: {mode: DENY}}");
+    assert!(crate::check::prepare("c.yaml", bad.as_bytes(), &Default::default()).is_err());
+}

@@ -42,7 +42,10 @@ pub fn decision_json(d: &Decision, t: &RouteTable) -> Value {
         Outcome::Forward(f) => {
             let c = t.clusters.get(f.cluster as usize);
             m.insert("cluster".into(), json!(f.cluster_name));
-            m.insert("endpoint".into(), json!(f.endpoint_address));
+            m.insert(
+                "endpoint".into(),
+                json!(f.endpoint_address.or(f.original_dst.as_deref())),
+            );
             m.insert(
                 "endpointSource".into(),
                 json!(c
@@ -101,7 +104,8 @@ pub fn decision_json(d: &Decision, t: &RouteTable) -> Value {
             m.insert("setCookie".into(), json!(f.set_cookie));
         }
         Outcome::Reply(r) => {
-            m.insert("cluster".into(), Value::Null);
+            // 503 UH names the chosen cluster (no healthy endpoint), as Istio's access log does.
+            m.insert("cluster".into(), json!(r.cluster));
             m.insert("endpoint".into(), Value::Null);
             m.insert("path".into(), Value::Null);
             m.insert("authority".into(), Value::Null);

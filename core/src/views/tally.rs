@@ -22,12 +22,15 @@ impl Tally {
         match &d.outcome {
             Outcome::Forward(f) => {
                 *self.cluster.entry(f.cluster_name.to_string()).or_default() += 1;
-                if let Some(a) = f.endpoint_address {
+                if let Some(a) = f.endpoint_address.or(f.original_dst.as_deref()) {
                     *self.endpoint.entry(a.to_string()).or_default() += 1;
                 }
                 *self.status.entry("forwarded".into()).or_default() += 1;
             }
             Outcome::Reply(r) => {
+                if let Some(c) = &r.cluster {
+                    *self.cluster.entry(c.clone()).or_default() += 1;
+                }
                 *self.status.entry(r.status.to_string()).or_default() += 1;
             }
         }

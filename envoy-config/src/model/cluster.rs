@@ -56,6 +56,9 @@ pub struct OriginalDstLbConfig {
     pub use_http_header: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_header_name: Option<String>,
+    /// Envoy ≥ 1.27: read the destination (`IP:PORT`) from this dynamic metadata key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata_key: Option<MetadataKey>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
