@@ -60,6 +60,69 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// A certificate (and, for MUTUAL / OPTIONAL_MUTUAL, its CA) from the Secret `name` in the
+    /// proxy's namespace, as their SDS names; None with an MR0501 error at `path.field` of `obj`.
+    pub(super) fn secret_credential<T>(
+        &mut self,
+        obj: &Object<T>,
+        path: &str,
+        field: &str,
+        name: &str,
+        mode: TlsMode,
+    ) -> Option<(String, Option<String>)> {
+        let fail = |cx: &mut Self, field: &str, msg: String| {
+            cx.diags.push(cx.res.diag(
+                obj,
+                TLS_CREDENTIAL,
+                Severity::Error,
+                &format!("{path}.{field}"),
+                msg,
+            ));
+        };
+        let needs_ca = mode != TlsMode::Simple;
+        let Some(secret) = self.find_secret(name) else {
+            fail(self, field, format!("Secret {}/{name} not found: the gateway deployment's namespace must hold it (kubernetes.io/tls with tls.crt and tls.key, or cert and key)", self.proxy.namespace));
+            return None;
+        };
+        let s = &secret.spec;
+        let chain = secret_value(s, "tls.crt").or_else(|| secret_value(s, "cert"));
+        let key = secret_value(s, "tls.key").or_else(|| secret_value(s, "key"));
+        let (Some(chain), Some(key)) = (chain, key) else {
+            fail(self, field, format!("Secret {}/{name} has no certificate and key: a TLS Secret needs tls.crt and tls.key (or cert and key)", self.proxy.namespace));
+            return None;
+        };
+        if !is_pem(&chain, "CERTIFICATE") || !is_pem(&key, "") || !key.contains("PRIVATE KEY") {
+            fail(self, field, format!("Secret {}/{name}: tls.crt must be a PEM certificate and tls.key a PEM private key", self.proxy.namespace));
+            return None;
+        }
+        let cert_name = format!("kubernetes://{name}");
+        let source = format!("Secret {}/{name}", self.proxy.namespace);
+        self.add_secret(
+            cert_name.clone(),
+            SecretData::Certificate { chain, key },
+            source.clone(),
+        );
+        let ca = if needs_ca {
+            // The CA: in the same Secret (ca.crt / cacert), else the NAME-cacert Secret.
+            let own = secret_value(s, "ca.crt").or_else(|| secret_value(s, "cacert"));
+            let other = || {
+                self.find_secret(&format!("{name}-cacert")).and_then(|c| {
+                    secret_value(&c.spec, "ca.crt").or_else(|| secret_value(&c.spec, "cacert"))
+                })
+            };
+            let Some(pem) = own.or_else(other) else {
+                fail(self, "mode", format!("{mode:?} needs a CA: Secret {}/{name} has no ca.crt (or cacert), and there is no Secret {name}-cacert", self.proxy.namespace));
+                return None;
+            };
+            let ca_name = format!("kubernetes://{name}-cacert");
+            self.add_secret(ca_name.clone(), SecretData::Ca { pem }, source);
+            Some(ca_name)
+        } else {
+            None
+        };
+        Some((cert_name, ca))
+    }
+
     /// The server's TLS, resolved, or None (with an error diagnostic) when its certificate
     /// cannot be had.
     pub(super) fn server_tls(&mut self, g: &'a Object<Gateway>, si: usize) -> Option<ServerTls> {
@@ -82,47 +145,7 @@ impl<'a> Cx<'a> {
         };
         let needs_ca = mode != TlsMode::Simple;
         let (certificate, ca) = if let Some(name) = tls.credential_name.as_deref() {
-            let Some(secret) = self.find_secret(name) else {
-                fail(self, "credentialName", format!("Secret {}/{name} not found: the gateway deployment's namespace must hold it (kubernetes.io/tls with tls.crt and tls.key, or cert and key)", self.proxy.namespace));
-                return None;
-            };
-            let s = &secret.spec;
-            let chain = secret_value(s, "tls.crt").or_else(|| secret_value(s, "cert"));
-            let key = secret_value(s, "tls.key").or_else(|| secret_value(s, "key"));
-            let (Some(chain), Some(key)) = (chain, key) else {
-                fail(self, "credentialName", format!("Secret {}/{name} has no certificate and key: a TLS Secret needs tls.crt and tls.key (or cert and key)", self.proxy.namespace));
-                return None;
-            };
-            if !is_pem(&chain, "CERTIFICATE") || !is_pem(&key, "") || !key.contains("PRIVATE KEY") {
-                fail(self, "credentialName", format!("Secret {}/{name}: tls.crt must be a PEM certificate and tls.key a PEM private key", self.proxy.namespace));
-                return None;
-            }
-            let cert_name = format!("kubernetes://{name}");
-            let source = format!("Secret {}/{name}", self.proxy.namespace);
-            self.add_secret(
-                cert_name.clone(),
-                SecretData::Certificate { chain, key },
-                source.clone(),
-            );
-            let ca = if needs_ca {
-                // The CA: in the same Secret (ca.crt / cacert), else the NAME-cacert Secret.
-                let own = secret_value(s, "ca.crt").or_else(|| secret_value(s, "cacert"));
-                let other = || {
-                    self.find_secret(&format!("{name}-cacert")).and_then(|c| {
-                        secret_value(&c.spec, "ca.crt").or_else(|| secret_value(&c.spec, "cacert"))
-                    })
-                };
-                let Some(pem) = own.or_else(other) else {
-                    fail(self, "mode", format!("{:?} needs a CA: Secret {}/{name} has no ca.crt (or cacert), and there is no Secret {name}-cacert", mode, self.proxy.namespace));
-                    return None;
-                };
-                let ca_name = format!("kubernetes://{name}-cacert");
-                self.add_secret(ca_name.clone(), SecretData::Ca { pem }, source);
-                Some(ca_name)
-            } else {
-                None
-            };
-            (cert_name, ca)
+            self.secret_credential(g, &path, "credentialName", name, mode)?
         } else {
             let (Some(cert), Some(key)) = (tls.server_certificate.clone(), tls.private_key.clone())
             else {

@@ -278,10 +278,19 @@ impl<'a> Cx<'a> {
                 (&a.gateway.meta.creation_timestamp, &a.internal_name)
                     .cmp(&(&b.gateway.meta.creation_timestamp, &b.internal_name))
             });
-            let mut vhosts: Vec<VirtualHost> = Vec::new();
-            let mut index: HashMap<String, usize> = HashMap::new();
+            let mut plain_vhosts: Vec<VirtualHost> = Vec::new();
+            let mut plain_index: HashMap<String, usize> = HashMap::new();
+            // HTTPS listeners terminating TLS: a route configuration and filter chain each.
+            let mut tls_servers: Vec<(&parents::Parent, Vec<VirtualHost>)> = Vec::new();
             for server in &servers {
                 let is_tls = server.protocol == "HTTPS";
+                let mut own_vhosts: Vec<VirtualHost> = Vec::new();
+                let mut own_index: HashMap<String, usize> = HashMap::new();
+                let (vhosts, index) = if is_tls {
+                    (&mut own_vhosts, &mut own_index)
+                } else {
+                    (&mut plain_vhosts, &mut plain_index)
+                };
                 // The VirtualServices bound to this listener, in VirtualServicesForGateway's
                 // order: the user's private and exported ones, then the public ones —
                 // Gateway API routes of the proxy's namespace first — each by creation. A
@@ -360,10 +369,129 @@ impl<'a> Cx<'a> {
                         }
                     }
                 }
+                if is_tls {
+                    tls_servers.push((server, own_vhosts));
+                }
             }
             let names: Vec<String> = servers.iter().map(|s| s.internal_name.clone()).collect();
-            self.add_gateway_api_listener(port, vhosts, names);
+            // Plaintext listeners on this port: a Gateway API HTTP listener, or an Istio
+            // Gateway's plaintext server that built the listener before.
+            let plain = servers.iter().any(|s| s.protocol != "HTTPS");
+            let before = self
+                .table
+                .listener_index
+                .get(&port)
+                .map(|&li| self.table.listeners[li].plaintext);
+            self.add_gateway_api_listener(port, plain_vhosts, names);
+            let li = self.table.listener_index[&port];
+            self.table.listeners[li].plaintext = before.unwrap_or(false) || plain;
+            for (server, vhosts) in tls_servers {
+                self.gateway_api_tls_chain(port, server, vhosts);
+            }
         }
+    }
+
+    /// An HTTPS listener terminating TLS (`tls.mode: Terminate`, the default): its own route
+    /// configuration (`https.PORT.LISTENER.GATEWAY.NS`, as istiod names a server's) and a TLS
+    /// filter chain with the certificate of its first `certificateRefs` Secret, chosen by SNI
+    /// from the listener's hostname (Istio: pilot/pkg/config/kube/gateway/conversion.go
+    /// `buildTLS`: credentialName from the Secret reference; the Secret is read in the
+    /// Gateway's namespace). Without a usable certificate the listener gets no chain (MR0501).
+    fn gateway_api_tls_chain(
+        &mut self,
+        port: u32,
+        server: &parents::Parent,
+        mut vhosts: Vec<VirtualHost>,
+    ) {
+        let g = server.gateway;
+        let Some((li, listener)) = g
+            .spec
+            .listeners
+            .iter()
+            .enumerate()
+            .find(|(_, l)| l.name.as_deref() == Some(server.section_name.as_str()))
+        else {
+            return;
+        };
+        let path = format!("spec.listeners[{li}].tls");
+        let refs = listener
+            .tls
+            .as_ref()
+            .map(|t| t.certificate_refs.as_slice())
+            .unwrap_or(&[]);
+        let Some(first) = refs.first() else {
+            return;
+        };
+        let kind_ok = matches!(first.kind.as_deref(), None | Some("Secret"))
+            && matches!(first.group.as_deref(), None | Some(""));
+        let same_ns = first
+            .namespace
+            .as_deref()
+            .is_none_or(|n| n == g.meta.namespace);
+        if !kind_ok || !same_ns {
+            self.diags.push(self.res.diag(
+                g,
+                super::gateway_tls::TLS_CREDENTIAL,
+                crate::diag::Severity::Error,
+                &format!("{path}.certificateRefs[0]"),
+                "meshroute reads certificateRefs to a core Secret in the Gateway's namespace only",
+            ));
+            return;
+        }
+        let name = first.name.clone().unwrap_or_default();
+        let Some((certificate, ca)) =
+            self.secret_credential(g, &path, "certificateRefs[0]", &name, TlsMode::Simple)
+        else {
+            return;
+        };
+        for vh in &mut vhosts {
+            let (rest, catch): (Vec<Route>, Vec<Route>) = std::mem::take(&mut vh.routes)
+                .into_iter()
+                .partition(|r| !r.matcher.is_catch_all());
+            vh.routes = rest;
+            vh.routes.extend(catch);
+        }
+        if vhosts.is_empty() {
+            vhosts.push(VirtualHost {
+                name: format!("blackhole:{port}"),
+                domains: vec!["*".into()],
+                routes: Vec::new(),
+                require_tls: false,
+            });
+        }
+        let name = format!(
+            "https.{port}.{}.{}.{}",
+            server.section_name, g.meta.name, g.meta.namespace
+        );
+        let rc = self.table.route_configs.len();
+        self.table
+            .route_configs
+            .push(RouteConfig::new(name.clone(), vhosts));
+        let server_names = match server.original_hostname.as_str() {
+            "" | "*" => Vec::new(),
+            h => vec![h.to_ascii_lowercase()],
+        };
+        let li_table = self.table.listener_index[&port];
+        self.table.listeners[li_table]
+            .filter_chains
+            .push(FilterChain {
+                name,
+                server_names,
+                route_config: rc,
+                tls: ServerTls {
+                    mode: TlsMode::Simple,
+                    certificate,
+                    ca,
+                    min_version: Some("TLSv1_2"),
+                    max_version: None,
+                    cipher_suites: Vec::new(),
+                    subject_alt_names: Vec::new(),
+                    verify_spki: Vec::new(),
+                    verify_hash: Vec::new(),
+                },
+                gateway: format!("{}/{}", g.meta.namespace, g.meta.name),
+                server: li,
+            });
     }
 
     /// `BuildHTTPRoutesForVirtualService` on one merged VirtualService: its rules in Gateway API
