@@ -1,7 +1,7 @@
 //! Certificates and private keys as the views and checks read them: PEM → X.509 facts (subject,
 //! serial, validity, SHA-256 fingerprint) and whether a private key belongs to a certificate.
 //!
-//! Only `proxy-config secret`, the certificate checks ([`crate::views::certificate_diagnostics`])
+//! Only `proxy-config secret`, the certificate checks ([`certificate_diagnostics`])
 //! and the browser call this module; compile and routing never do, so the Envoy filter does
 //! not link the X.509 parser (`x509-parser`, pure Rust, without its `verify` feature). Nothing
 //! here keeps or prints a key or a whole certificate: a certificate is shown by its fingerprint.
@@ -19,6 +19,12 @@
 //! assert_eq!(KeyMatch::NotChecked("x".into()).matches(), None);
 //! ```
 
+mod inspect;
+
+pub use inspect::{
+    certificate_diagnostics, inspect, inspect_all, refuses, secret_files, FileContents,
+    Inspection, Problem,
+};
 use sha2::{Digest, Sha256};
 use x509_parser::pem::Pem;
 use x509_parser::public_key::PublicKey;

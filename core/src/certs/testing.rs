@@ -142,3 +142,66 @@ pub fn pem(label: &str, der: &[u8]) -> String {
     out.push_str(&format!("-----END {label}-----\n"));
     out
 }
+
+/// A `kubernetes.io/tls` Secret in istio-system with these PEM values (`ca.crt` when given).
+pub fn secret(name: &str, cert: &str, key: &str, ca: Option<&str>) -> String {
+    let block = |k: &str, v: &str| {
+        let mut s = format!("  {k}: |\n");
+        for l in v.lines() {
+            s.push_str(&format!("    {l}\n"));
+        }
+        s
+    };
+    let mut s = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: {name}, namespace: istio-system}}\ntype: kubernetes.io/tls\nstringData:\n"
+    );
+    s.push_str(&block("tls.crt", cert));
+    s.push_str(&block("tls.key", key));
+    if let Some(ca) = ca {
+        s.push_str(&block("ca.crt", ca));
+    }
+    s
+}
+
+/// The ingress gateway's Service (443 → 8443, 80 → 8080) and a Gateway `gw` with these
+/// servers (YAML flow mappings, one a line).
+pub fn gateway(servers: &[&str]) -> String {
+    let mut s = String::from(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: istio-ingressgateway, namespace: istio-system}\nspec:\n  selector: {istio: ingressgateway}\n  ports: [{name: http2, port: 80, targetPort: 8080}, {name: https, port: 443, targetPort: 8443}]\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: istio-system}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n",
+    );
+    for srv in servers {
+        s.push_str(&format!("  - {srv}\n"));
+    }
+    s
+}
+
+/// An HTTPS server on 443 for `host` (YAML flow mapping), with this `tls`.
+pub fn https(name: &str, host: &str, tls: &str) -> String {
+    format!("{{port: {{number: 443, name: {name}, protocol: HTTPS}}, hosts: [\"{host}\"], tls: {tls}}}")
+}
+
+/// Loads the documents (file `tls.yaml`) and compiles them for the ingress gateway.
+pub fn compile_gateway(
+    docs: &[String],
+) -> (
+    crate::resources::Resources,
+    crate::table::RouteTable,
+    Vec<crate::diag::Diagnostic>,
+) {
+    let text = docs.join("---\n");
+    let (res, diags) =
+        crate::resources::load(&[("tls.yaml", &text)], &crate::resources::LoadOptions::default());
+    assert!(
+        diags.iter().all(|d| d.severity != crate::diag::Severity::Error),
+        "{diags:?}"
+    );
+    let proxy = crate::config::ProxyIdentity::gateway("istio-system", &[("istio", "ingressgateway")]);
+    let (table, cd) = crate::compile::compile(&res, &proxy);
+    (res, table, cd)
+}
+
+/// 1 January of a year, as Unix seconds.
+pub fn jan1(year: i32) -> i64 {
+    let days_from_epoch = (1970..year).map(|y| if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 { 366 } else { 365 }).sum::<i64>();
+    days_from_epoch * 86_400
+}

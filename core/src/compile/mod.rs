@@ -36,7 +36,10 @@ mod virtual_service;
 #[cfg(test)]
 mod tests;
 
-pub use gateway_tls::{TLS_CREDENTIAL, TLS_NOT_ENFORCED};
+pub use gateway_tls::{
+    TLS_BAD_CERTIFICATE, TLS_CERT_VALIDITY, TLS_CREDENTIAL, TLS_DUPLICATE_HOST, TLS_KEY_MISMATCH,
+    TLS_NOT_ENFORCED,
+};
 pub use retry::default_retry;
 pub use route::grpc_code;
 
@@ -64,6 +67,7 @@ pub fn compile(res: &Resources, proxy: &ProxyIdentity) -> (RouteTable, Vec<Diagn
         },
         drs: DrIndex::build(res, proxy),
         missing: HashMap::new(),
+        tls_hosts: HashMap::new(),
     };
     cx.build_clusters();
     match proxy.kind {
@@ -82,6 +86,9 @@ struct Cx<'a> {
     drs: DrIndex<'a>,
     /// Index of `table.missing_clusters`.
     missing: HashMap<String, u32>,
+    /// Gateway: the SNI hosts TLS servers have claimed, by server port, with the server that
+    /// claimed each (`gateway_tls::claim_tls_hosts`).
+    tls_hosts: HashMap<u32, Vec<(String, String)>>,
 }
 
 /// A VirtualService after short-name resolution and delegate merging.
