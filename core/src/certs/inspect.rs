@@ -175,10 +175,11 @@ pub fn certificate_diagnostics(
             let Some(i) = inspected.iter().find(|i| i.secret.name == *name) else {
                 continue;
             };
+            let src = format!("{} ({name})", i.secret.source);
             let what = if is_ca {
-                format!("the CA bundle of {} ({name})", i.secret.source)
+                format!("the CA bundle of {src}")
             } else {
-                format!("the certificate of {} ({name})", i.secret.source)
+                format!("the certificate chain of {src}")
             };
             let field = |key: bool| match (by_files, is_ca, key) {
                 (false, _, _) => "credentialName",
@@ -195,20 +196,20 @@ pub fn certificate_diagnostics(
                         TLS_BAD_CERTIFICATE,
                         Severity::Error,
                         false,
-                        format!("{what} is not a PEM certificate Envoy can use: {why}"),
+                        format!("{what} is not PEM certificates Envoy can use: {why}"),
                     ),
                     Problem::BadKey(why) => push(
                         TLS_BAD_CERTIFICATE,
                         Severity::Error,
                         true,
-                        format!("the private key of {what} cannot be used: {why}"),
+                        format!("the private key of {src} cannot be used: {why}"),
                     ),
                     Problem::KeyDiffers => push(
                         TLS_KEY_MISMATCH,
                         Severity::Error,
                         true,
                         format!(
-                            "the private key of {what} does not belong to its certificate ({}): Envoy refuses the pair",
+                            "the private key of {src} does not belong to its certificate ({}): Envoy refuses the pair",
                             i.certificates.first().map(|c| c.subject.as_str()).unwrap_or("?")
                         ),
                     ),
@@ -238,7 +239,7 @@ pub fn certificate_diagnostics(
                     Severity::Warning,
                     false,
                     format!(
-                        "{what}: certificate {} (serial {}) {verb} {}: Envoy serves it, clients refuse it",
+                        "certificate {} (serial {}) in {what} {verb} {}: Envoy serves it, clients refuse it",
                         c.subject,
                         c.serial,
                         super::format_time(when)
