@@ -17,7 +17,9 @@ use crate::table::*;
 /// A TLS server's certificate cannot be used: `meshroute bootstrap` refuses the config (a
 /// listener without its certificate would never serve, and Envoy would keep the old one).
 pub const TLS_CREDENTIAL: &str = "MR0501";
-/// A TLS setting meshroute does not enforce (ISTIO_MUTUAL, AUTO_PASSTHROUGH, CRLs, …).
+/// Reserved: the TLS settings meshroute does not enforce (ISTIO_MUTUAL, AUTO_PASSTHROUGH,
+/// caCrl, …) are MR0201 warnings from validate's one table (validate/enforcement.rs), which
+/// also writes docs/FEATURES.md's rows; compile no longer repeats them.
 pub const TLS_NOT_ENFORCED: &str = "MR0502";
 /// A certificate chain, CA bundle or private key that is not PEM Envoy can use (error: refused
 /// like [`TLS_CREDENTIAL`]), or a certificate file that cannot be read to check it (warning).
@@ -141,10 +143,14 @@ impl<'a> Cx<'a> {
         } else {
             let (Some(cert), Some(key)) = (tls.server_certificate.clone(), tls.private_key.clone())
             else {
+                let lists = !tls.credential_names.is_empty() || !tls.tls_certificates.is_empty();
                 fail(
                     self,
                     "credentialName",
-                    "a TLS server needs credentialName, or serverCertificate and privateKey".into(),
+                    format!(
+                        "a TLS server needs credentialName, or serverCertificate and privateKey{}",
+                        if lists { " (meshroute does not read credentialNames or tlsCertificates)" } else { "" }
+                    ),
                 );
                 return None;
             };
@@ -175,15 +181,8 @@ impl<'a> Cx<'a> {
             };
             (cert_name, ca)
         };
-        if tls.ca_crl.is_some() {
-            self.diags.push(self.res.diag(
-                g,
-                TLS_NOT_ENFORCED,
-                Severity::Warning,
-                &format!("{path}.caCrl"),
-                "caCrl is not enforced: revoked client certificates are accepted",
-            ));
-        }
+        // caCrl, credentialNames, tlsCertificates …: MR0201 warnings, from validate's single
+        // table of what is not enforced (validate/enforcement.rs).
         Some(ServerTls {
             mode,
             certificate,
