@@ -41,7 +41,7 @@ pub use gateway_tls::{
     TLS_NOT_ENFORCED,
 };
 pub use retry::default_retry;
-pub use route::grpc_code;
+pub use route::{decode_base64, grpc_code};
 
 use crate::config::{ProxyIdentity, ProxyKind};
 use crate::diag::Diagnostic;
