@@ -597,7 +597,11 @@ fn certificate(cn: &str, years: (i32, i32)) -> (String, String) {
 /// The seed plus an HTTPS server on 443 for demoappv10.magedu.com with this `tls`, the
 /// gateway Service's 443 → 8443, and a Secret `demoapp-cert` with this certificate and key.
 fn https_config(tls: &str, cert: &str, key: &str) -> PathBuf {
-    let indent = |pem: &str| pem.lines().map(|l| format!("      {l}\n")).collect::<String>();
+    let indent = |pem: &str| {
+        pem.lines()
+            .map(|l| format!("      {l}\n"))
+            .collect::<String>()
+    };
     let resources = SEED_RESOURCES
         .replace(
             "ports: [{name: http2, port: 80, targetPort: 8080}]",
@@ -607,7 +611,10 @@ fn https_config(tls: &str, cert: &str, key: &str) -> PathBuf {
             "      hosts: [demoappv10.magedu.com]\n",
             &format!("      hosts: [demoappv10.magedu.com]\n    - port: {{number: 443, name: https, protocol: HTTPS}}\n      hosts: [demoappv10.magedu.com]\n      tls: {tls}\n"),
         );
-    assert!(resources.contains("number: 443"), "the seed's Gateway changed");
+    assert!(
+        resources.contains("number: 443"),
+        "the seed's Gateway changed"
+    );
     let secret = format!(
         "  ---\n  apiVersion: v1\n  kind: Secret\n  metadata: {{name: demoapp-cert, namespace: istio-system}}\n  type: kubernetes.io/tls\n  stringData:\n    tls.crt: |\n{}    tls.key: |\n{}",
         indent(cert),
@@ -624,7 +631,15 @@ fn bootstrap_into(c: &Path, dir: &Path) -> Output {
     let _ = std::fs::remove_dir_all(dir);
     let wasm = dir.with_extension("wasm");
     std::fs::write(&wasm, b"").unwrap_or_else(|e| panic!("{e}"));
-    meshroute(&["bootstrap", "-c", cfg(c), "-o", cfg(dir), "--wasm", cfg(&wasm)])
+    meshroute(&[
+        "bootstrap",
+        "-c",
+        cfg(c),
+        "-o",
+        cfg(dir),
+        "--wasm",
+        cfg(&wasm),
+    ])
 }
 
 #[test]
@@ -637,7 +652,16 @@ fn proxy_config_listeners_show_one_row_per_filter_chain_with_sni_and_mode() {
         "{text}"
     );
     assert!(text.contains("0.0.0.0    8080  ALL"), "{text}");
-    let v = run_json(&["pc", "listeners", "-c", cfg(&c), "--port", "8443", "-o", "json"]);
+    let v = run_json(&[
+        "pc",
+        "listeners",
+        "-c",
+        cfg(&c),
+        "--port",
+        "8443",
+        "-o",
+        "json",
+    ]);
     assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
     assert_eq!(v[0]["tlsMode"], "SIMPLE");
     assert_eq!(v[0]["serverNames"][0], "demoappv10.magedu.com");
@@ -650,20 +674,49 @@ fn proxy_config_secret_lists_the_certificate_by_serial_dates_and_fingerprint_nev
     let out = meshroute(&["proxy-config", "secret", "-c", cfg(&c)]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
-    let header: Vec<&str> = text.lines().next().unwrap_or("").split("  ").filter(|s| !s.is_empty()).map(str::trim).collect();
+    let header: Vec<&str> = text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split("  ")
+        .filter(|s| !s.is_empty())
+        .map(str::trim)
+        .collect();
     assert_eq!(
         header,
-        ["RESOURCE NAME", "TYPE", "STATUS", "VALID CERT", "SERIAL NUMBER", "NOT AFTER", "NOT BEFORE", "SHA-256"]
+        [
+            "RESOURCE NAME",
+            "TYPE",
+            "STATUS",
+            "VALID CERT",
+            "SERIAL NUMBER",
+            "NOT AFTER",
+            "NOT BEFORE",
+            "SHA-256"
+        ]
     );
     let row = &rows(&text)[0];
     assert_eq!(
         &row[..8],
-        ["kubernetes://demoapp-cert", "Cert", "Chain", "ACTIVE", "true", "4217", "2090-01-01T00:00:00Z", "2020-01-01T00:00:00Z"]
+        [
+            "kubernetes://demoapp-cert",
+            "Cert",
+            "Chain",
+            "ACTIVE",
+            "true",
+            "4217",
+            "2090-01-01T00:00:00Z",
+            "2020-01-01T00:00:00Z"
+        ]
     );
     assert_eq!(row[8].len(), 64, "{text}");
     let all = format!("{text}{}", String::from_utf8_lossy(&out.stderr));
     let everything = run_ok(&["pc", "all", "-c", cfg(&c), "-o", "json"]);
-    for leak in ["PRIVATE KEY", "BEGIN CERTIFICATE", key.lines().nth(1).unwrap_or("?")] {
+    for leak in [
+        "PRIVATE KEY",
+        "BEGIN CERTIFICATE",
+        key.lines().nth(1).unwrap_or("?"),
+    ] {
         assert!(!all.contains(leak) && !everything.contains(leak), "{leak}");
     }
 }
@@ -675,12 +728,19 @@ fn an_expired_certificate_is_a_warning_with_its_date_and_bootstrap_still_writes(
     let out = meshroute(&["check", cfg(&c)]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.lines().any(|l| l.starts_with("Warning [MR0505]") && l.contains("expired on 2002-01-01T00:00:00Z")),
+        text.lines()
+            .any(|l| l.starts_with("Warning [MR0505]")
+                && l.contains("expired on 2002-01-01T00:00:00Z")),
         "{text}"
     );
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("expired-{}", std::process::id()));
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("expired-{}", std::process::id()));
     let out = bootstrap_into(&c, &dir);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("MR0505"));
 }
 
@@ -688,16 +748,29 @@ fn an_expired_certificate_is_a_warning_with_its_date_and_bootstrap_still_writes(
 fn bootstrap_refuses_a_key_that_is_not_the_certificates_and_writes_nothing() {
     let (cert, _) = certificate("demoappv10.magedu.com", (2020, 2090));
     let (_, other_key) = certificate("other", (2020, 2090));
-    let c = https_config("{mode: SIMPLE, credentialName: demoapp-cert}", &cert, &other_key);
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("mismatch-{}", std::process::id()));
+    let c = https_config(
+        "{mode: SIMPLE, credentialName: demoapp-cert}",
+        &cert,
+        &other_key,
+    );
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("mismatch-{}", std::process::id()));
     let out = bootstrap_into(&c, &dir);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
-    assert!(err.contains("Error [MR0504]") && err.contains("Secret istio-system/demoapp-cert"), "{err}");
+    assert!(
+        err.contains("Error [MR0504]") && err.contains("Secret istio-system/demoapp-cert"),
+        "{err}"
+    );
     assert!(!dir.exists(), "bootstrap wrote {}", dir.display());
     // `check` says so too (exit 1), and proxy-config shows the secret WARMING.
     let out = meshroute(&["check", cfg(&c)]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let text = run_ok(&["pc", "secret", "-c", cfg(&c)]);
     assert!(text.contains("WARMING"), "{text}");
 }
@@ -705,12 +778,17 @@ fn bootstrap_refuses_a_key_that_is_not_the_certificates_and_writes_nothing() {
 #[test]
 fn file_certificates_are_read_by_the_cli_and_shown_with_their_paths() {
     let (cert, key) = certificate("demoappv10.magedu.com", (2020, 2090));
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("files-{}", std::process::id()));
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("files-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     let (cp, kp) = (dir.join("cert.pem"), dir.join("key.pem"));
     std::fs::write(&cp, &cert).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(&kp, &key).unwrap_or_else(|e| panic!("{e}"));
-    let tls = format!("{{mode: SIMPLE, serverCertificate: {}, privateKey: {}}}", cp.display(), kp.display());
+    let tls = format!(
+        "{{mode: SIMPLE, serverCertificate: {}, privateKey: {}}}",
+        cp.display(),
+        kp.display()
+    );
     let c = https_config(&tls, &cert, &key);
     let v = run_json(&["pc", "secret", "-c", cfg(&c), "-o", "json"]);
     assert_eq!(v[0]["status"], "ACTIVE", "{v}");

@@ -22,8 +22,8 @@
 mod inspect;
 
 pub use inspect::{
-    certificate_diagnostics, inspect, inspect_all, refuses, secret_files, FileContents,
-    Inspection, Problem,
+    certificate_diagnostics, inspect, inspect_all, refuses, secret_files, FileContents, Inspection,
+    Problem,
 };
 use sha2::{Digest, Sha256};
 use x509_parser::pem::Pem;
@@ -59,7 +59,10 @@ impl CertInfo {
 /// A public key reduced to what can be compared without arithmetic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum PublicKeyBits {
-    Rsa { modulus: Vec<u8>, exponent: Vec<u8> },
+    Rsa {
+        modulus: Vec<u8>,
+        exponent: Vec<u8>,
+    },
     /// The encoded point (EC) or key (Ed25519/Ed448): the SPKI's BIT STRING contents.
     Raw(Vec<u8>),
     Unknown,
@@ -132,7 +135,11 @@ fn cert_info(der: &[u8], cert: &x509_parser::certificate::X509Certificate<'_>) -
     CertInfo {
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
-        serial: if serial.is_empty() { "0".into() } else { serial },
+        serial: if serial.is_empty() {
+            "0".into()
+        } else {
+            serial
+        },
         not_before: cert.validity().not_before.timestamp(),
         not_after: cert.validity().not_after.timestamp(),
         sha256: sha256_hex(der),
@@ -220,7 +227,9 @@ fn pkcs8_public(der: &[u8]) -> KeyResult {
     // Ed25519, Ed448, X25519 …: only a v2 key's own public key can be compared.
     while let Some((tag, body)) = seq.next() {
         if tag == 0x81 {
-            return Ok(body.split_first().map(|(_, k)| PublicKeyBits::Raw(k.to_vec())));
+            return Ok(body
+                .split_first()
+                .map(|(_, k)| PublicKeyBits::Raw(k.to_vec())));
         }
     }
     Ok(None)

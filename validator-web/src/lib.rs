@@ -426,7 +426,14 @@ fn graph(t: &RouteTable) -> Value {
             } else {
                 c.server_names.join(",")
             };
-            entries.push((l, c.route_config, Some(format!("TLS {} · SNI {sni}", views::tls_mode_name(c.tls.mode)))));
+            entries.push((
+                l,
+                c.route_config,
+                Some(format!(
+                    "TLS {} · SNI {sni}",
+                    views::tls_mode_name(c.tls.mode)
+                )),
+            ));
         }
     }
     let listeners: Vec<Value> = entries
@@ -625,9 +632,15 @@ fn envoy_config_value(text: &str, proxy: &str) -> Value {
         Err(e) => json!({"error": e}),
     };
     let command = if per_port {
-        format!("meshroute bootstrap -c CONFIG -o DIR --bind 0.0.0.0 --wasm {}", o.wasm)
+        format!(
+            "meshroute bootstrap -c CONFIG -o DIR --bind 0.0.0.0 --wasm {}",
+            o.wasm
+        )
     } else {
-        format!("meshroute bootstrap -c CONFIG -o DIR --listen {} --wasm {}", o.listen, o.wasm)
+        format!(
+            "meshroute bootstrap -c CONFIG -o DIR --listen {} --wasm {}",
+            o.listen, o.wasm
+        )
     };
     json!({
         "proxy": p,

@@ -20,7 +20,11 @@ fn describe(pem: &str) -> String {
                 .iter()
                 .map(|c| format!("sha256:{} {}", c.sha256, c.subject))
                 .collect();
-            format!("<{} certificate(s) redacted: {}>", certs.len(), each.join("; "))
+            format!(
+                "<{} certificate(s) redacted: {}>",
+                certs.len(),
+                each.join("; ")
+            )
         }
         Err(_) if pem.contains("PRIVATE KEY") => KEY_PLACEHOLDER.into(),
         Err(_) => "<redacted>".into(),
@@ -62,13 +66,14 @@ fn walk_sds(v: &mut Value, field: Option<&str>) {
 /// list of documents in which every Secret's `data` and `stringData` values are redacted.
 pub fn resources(r: &Value) -> Value {
     let mut docs: Vec<Value> = match r {
-        Value::String(text) => {
-            parse_documents(text, &meshroute_core::resources::LoadOptions::default().limits)
-                .into_iter()
-                .filter_map(|d| d.node)
-                .filter_map(|n| serde_json::to_value(&n).ok())
-                .collect()
-        }
+        Value::String(text) => parse_documents(
+            text,
+            &meshroute_core::resources::LoadOptions::default().limits,
+        )
+        .into_iter()
+        .filter_map(|d| d.node)
+        .filter_map(|n| serde_json::to_value(&n).ok())
+        .collect(),
         Value::Array(items) => items.clone(),
         other => vec![other.clone()],
     };

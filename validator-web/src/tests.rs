@@ -385,7 +385,10 @@ fn envoy_config_is_what_the_bootstrap_writes_and_its_plugin_config_round_trips()
     )
     .unwrap();
     // Listeners come from the LDS file: one per port the gateway listens on.
-    assert!(boot["dynamic_resources"]["lds_config"].is_object(), "{boot}");
+    assert!(
+        boot["dynamic_resources"]["lds_config"].is_object(),
+        "{boot}"
+    );
     let lds = files
         .iter()
         .find(|f| f["path"] == "cds/listeners.yaml")
@@ -493,25 +496,43 @@ fn seed_with_tls_secret(cert: &str, key: &str, data: bool) -> String {
         let b = s.as_bytes();
         let mut out = String::new();
         for c in b.chunks(3) {
-            let n = (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+            let n = (u32::from(c[0]) << 16)
+                | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+                | u32::from(*c.get(2).unwrap_or(&0));
             for i in 0..4 {
-                out.push(if i <= c.len() { T[(n >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
+                out.push(if i <= c.len() {
+                    T[(n >> (18 - 6 * i) & 63) as usize] as char
+                } else {
+                    '='
+                });
             }
         }
         out
     }
-    let block = |k: &str, v: &str| format!("  {k}: |\n{}", v.lines().map(|l| format!("    {l}\n")).collect::<String>());
+    let block = |k: &str, v: &str| {
+        format!(
+            "  {k}: |\n{}",
+            v.lines().map(|l| format!("    {l}\n")).collect::<String>()
+        )
+    };
     let secret = if data {
         format!("data:\n  tls.crt: {}\n  tls.key: {}\n", b64(cert), b64(key))
     } else {
-        format!("stringData:\n{}{}", block("tls.crt", cert), block("tls.key", key))
+        format!(
+            "stringData:\n{}{}",
+            block("tls.crt", cert),
+            block("tls.key", key)
+        )
     };
     // The seed's gateway Service already maps 443 to 8443.
     let text = seed().replace(
             "    hosts:\n    - demoappv10.magedu.com\n",
             "    hosts:\n    - demoappv10.magedu.com\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [demoappv10.magedu.com]\n    tls: {mode: SIMPLE, credentialName: demoapp-cert}\n",
         );
-    assert!(text.contains("number: 443") && text.contains("targetPort: 8443"), "the seed changed:\n{text}");
+    assert!(
+        text.contains("number: 443") && text.contains("targetPort: 8443"),
+        "the seed changed:\n{text}"
+    );
     format!("{text}---\napiVersion: v1\nkind: Secret\nmetadata: {{name: demoapp-cert, namespace: istio-system}}\ntype: kubernetes.io/tls\n{secret}")
 }
 
@@ -536,7 +557,11 @@ fn nothing_the_page_gets_holds_a_private_key_or_a_whole_certificate() {
         let cert_line = cert.lines().nth(1).unwrap();
         for out in &outputs {
             for leak in ["PRIVATE KEY", "BEGIN CERTIFICATE", key_line, cert_line] {
-                assert!(!out.contains(leak), "{leak} in {}", &out[..out.len().min(300)]);
+                assert!(
+                    !out.contains(leak),
+                    "{leak} in {}",
+                    &out[..out.len().min(300)]
+                );
             }
         }
         // The Envoy tab has the LDS file with the TLS chain and the SDS file, redacted.
@@ -544,18 +569,31 @@ fn nothing_the_page_gets_holds_a_private_key_or_a_whole_certificate() {
         assert!(v.get("error").is_none(), "{v}");
         assert_eq!(v["redacted"], true);
         let files = v["files"].as_array().unwrap();
-        let lds = files.iter().find(|f| f["path"] == "cds/listeners.yaml").unwrap();
-        assert!(lds["text"].as_str().unwrap().contains("https.443.https.demoappv10-gateway.istio-system"));
+        let lds = files
+            .iter()
+            .find(|f| f["path"] == "cds/listeners.yaml")
+            .unwrap();
+        assert!(lds["text"]
+            .as_str()
+            .unwrap()
+            .contains("https.443.https.demoappv10-gateway.istio-system"));
         let sds: Vec<&Value> = files
             .iter()
-            .filter(|f| f["path"].as_str().is_some_and(|p| p.starts_with("cds/sds-")))
+            .filter(|f| {
+                f["path"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with("cds/sds-"))
+            })
             .collect();
         assert_eq!(sds.len(), 1, "{files:?}");
         let sds = parse(sds[0]["text"].as_str().unwrap());
         let tc = &sds["resources"][0]["tls_certificate"];
         assert_eq!(tc["private_key"]["inline_string"], redact::KEY_PLACEHOLDER);
         let chain = tc["certificate_chain"]["inline_string"].as_str().unwrap();
-        assert!(chain.contains(&fingerprint) && chain.contains("CN=rcgen self signed cert"), "{chain}");
+        assert!(
+            chain.contains(&fingerprint) && chain.contains("CN=rcgen self signed cert"),
+            "{chain}"
+        );
         // The ECDS file's embedded Secret names the certificate by fingerprint too.
         assert!(files[1]["text"].as_str().unwrap().contains(&fingerprint));
         // The proxy-config tabs: a row per filter chain and the Secrets table.
@@ -566,10 +604,20 @@ fn nothing_the_page_gets_holds_a_private_key_or_a_whole_certificate() {
             .iter()
             .map(|l| l["match"].as_str().unwrap())
             .collect();
-        assert_eq!(matches, ["ALL", "SNI: demoappv10.magedu.com; Trans: tls (SIMPLE)"]);
+        assert_eq!(
+            matches,
+            ["ALL", "SNI: demoappv10.magedu.com; Trans: tls (SIMPLE)"]
+        );
         let s = &t["secrets"][0];
         assert_eq!(s["resourceName"], "kubernetes://demoapp-cert");
-        assert_eq!((s["type"].as_str(), s["status"].as_str(), s["validCert"].as_bool()), (Some("Cert Chain"), Some("ACTIVE"), Some(true)));
+        assert_eq!(
+            (
+                s["type"].as_str(),
+                s["status"].as_str(),
+                s["validCert"].as_bool()
+            ),
+            (Some("Cert Chain"), Some("ACTIVE"), Some(true))
+        );
         assert_eq!(s["sha256"], fingerprint.as_str());
         assert_eq!(s["notAfter"], "2040-01-01T00:00:00Z");
     }
@@ -584,11 +632,33 @@ fn a_key_that_is_not_the_certificates_is_refused_in_the_envoy_tab_too() {
     assert_eq!(v["refused"], true, "{v}");
     let t = parse(&tables(&text, "", NOW));
     assert_eq!(t["secrets"][0]["status"], "WARMING");
-    assert!(t["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "MR0504"), "{t}");
+    assert!(
+        t["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "MR0504"),
+        "{t}"
+    );
     // After its validity the certificate is not valid, and the tables say so.
-    let t = parse(&tables(&seed_with_tls_secret(&cert, &certificate("x").1, false), "", 2_300_000_000_000.0));
-    assert!(t["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "MR0505"), "{t}");
+    let t = parse(&tables(
+        &seed_with_tls_secret(&cert, &certificate("x").1, false),
+        "",
+        2_300_000_000_000.0,
+    ));
+    assert!(
+        t["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "MR0505"),
+        "{t}"
+    );
     // Without a time (NaN from JavaScript) nothing is said about validity.
     let t = parse(&tables(&text, "", f64::NAN));
-    assert!(t["diagnostics"].as_array().unwrap().iter().all(|d| d["code"] != "MR0505"));
+    assert!(t["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["code"] != "MR0505"));
 }

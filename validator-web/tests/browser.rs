@@ -308,9 +308,11 @@ fn walkthrough(browser: &Browser) {
     let bootstrap = envoy["bootstrap"].as_str().unwrap_or("");
     let lds = envoy["lds"].as_str().unwrap_or("");
     assert!(lds.contains("\"port_value\": 8080"), "{lds}");
+    // The bootstrap names the LDS file; the listeners' HTTP filters take the filter from ECDS.
+    assert!(bootstrap.contains("cds/listeners.yaml"), "{bootstrap}");
     assert!(
-        bootstrap.contains("envoy.extensions.filters.http.wasm.v3.Wasm"),
-        "{bootstrap}"
+        lds.contains("envoy.extensions.filters.http.wasm.v3.Wasm"),
+        "{lds}"
     );
     let eds = envoy["eds"].as_str().unwrap_or("");
     for ip in ["127.0.10.31", "127.0.10.32", "127.0.10.33"] {
@@ -334,8 +336,12 @@ fn walkthrough(browser: &Browser) {
         .expect("cert")
         .pem();
     let key = key.serialize_pem();
-    let block = |pem: &str| pem.lines().map(|l| format!("    {l}\n")).collect::<String>();
-    let tls = seed().replace(
+    let block = |pem: &str| {
+        pem.lines()
+            .map(|l| format!("    {l}\n"))
+            .collect::<String>()
+    };
+    let tls = seed.replace(
         "    hosts:\n    - demoappv10.magedu.com\n",
         "    hosts:\n    - demoappv10.magedu.com\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [demoappv10.magedu.com]\n    tls: {mode: SIMPLE, credentialName: demoapp-cert}\n",
     ) + &format!(
@@ -365,14 +371,23 @@ fn walkthrough(browser: &Browser) {
     );
     let files = page["files"].as_array().cloned().unwrap_or_default();
     assert!(
-        files.iter().any(|f| f.as_str().is_some_and(|f| f.starts_with("cds/sds-"))),
+        files
+            .iter()
+            .any(|f| f.as_str().is_some_and(|f| f.starts_with("cds/sds-"))),
         "{page}"
     );
     let text = page["text"].as_str().unwrap_or("");
-    for leak in ["PRIVATE KEY", "BEGIN CERTIFICATE", key.lines().nth(1).unwrap_or("?")] {
+    for leak in [
+        "PRIVATE KEY",
+        "BEGIN CERTIFICATE",
+        key.lines().nth(1).unwrap_or("?"),
+    ] {
         assert!(!text.contains(leak), "{leak} shown in the page");
     }
-    assert!(text.contains("private key redacted"), "the SDS file is not shown redacted");
+    assert!(
+        text.contains("private key redacted"),
+        "the SDS file is not shown redacted"
+    );
     s.click("#tab-endpoints");
 
     // 5. The walkthrough's question: why is the request a 404 before the VirtualService exists?

@@ -465,13 +465,15 @@ function refreshEnvoy() {
     panel.replaceChildren(el('p', { class: 'error' }, v.error));
     return;
   }
-  panel.replaceChildren(
+  // replaceChildren takes nodes, not arrays (an array would be shown as text): flatten here.
+  panel.replaceChildren(...[
     el('p', { class: 'hint' }, 'What ', el('code', {}, v.command),
       ' writes: the bootstrap, the filter’s configuration (ECDS), the clusters with their endpoints (CDS, EDS), the listeners (LDS) and the certificates (SDS). Re-running it replaces the watched files and Envoy reloads them in place.'),
     v.redacted ? el('p', { class: 'hint', id: 'envoy-redacted' }, 'Shown redacted: private keys are replaced by a placeholder and certificates by their SHA-256 fingerprint and subject (the files written hold them; SDS files are written readable by their owner only).') : null,
     v.files.map((f, i) => fileBlock(f.path, f.text, i === 0)),
     el('h3', {}, 'With ', el('code', {}, '--native'), ': the routes and clusters istiod would generate, without the filter'),
-    v.native.error ? el('p', { class: 'error' }, v.native.error) : fileBlock(v.native.path, v.native.text, false));
+    v.native.error ? el('p', { class: 'error' }, v.native.error) : fileBlock(v.native.path, v.native.text, false),
+  ].flat().filter(Boolean));
 }
 
 function domains(d) {

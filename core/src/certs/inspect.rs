@@ -76,11 +76,7 @@ impl Inspection<'_> {
     }
 }
 
-fn bytes<'f>(
-    files: &'f FileContents,
-    path: &str,
-    problems: &mut Vec<Problem>,
-) -> Option<&'f [u8]> {
+fn bytes<'f>(files: &'f FileContents, path: &str, problems: &mut Vec<Problem>) -> Option<&'f [u8]> {
     match files.get(path) {
         Some(Ok(b)) => Some(b),
         Some(Err(e)) => {

@@ -124,7 +124,11 @@ pub fn pem(label: &str, der: &[u8]) -> String {
     const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut text = String::new();
     for chunk in der.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -177,7 +181,9 @@ pub fn gateway(servers: &[&str]) -> String {
 
 /// An HTTPS server on 443 for `host` (YAML flow mapping), with this `tls`.
 pub fn https(name: &str, host: &str, tls: &str) -> String {
-    format!("{{port: {{number: 443, name: {name}, protocol: HTTPS}}, hosts: [\"{host}\"], tls: {tls}}}")
+    format!(
+        "{{port: {{number: 443, name: {name}, protocol: HTTPS}}, hosts: [\"{host}\"], tls: {tls}}}"
+    )
 }
 
 /// Loads the documents (file `tls.yaml`) and compiles them for the ingress gateway.
@@ -189,19 +195,32 @@ pub fn compile_gateway(
     Vec<crate::diag::Diagnostic>,
 ) {
     let text = docs.join("---\n");
-    let (res, diags) =
-        crate::resources::load(&[("tls.yaml", &text)], &crate::resources::LoadOptions::default());
+    let (res, diags) = crate::resources::load(
+        &[("tls.yaml", &text)],
+        &crate::resources::LoadOptions::default(),
+    );
     assert!(
-        diags.iter().all(|d| d.severity != crate::diag::Severity::Error),
+        diags
+            .iter()
+            .all(|d| d.severity != crate::diag::Severity::Error),
         "{diags:?}"
     );
-    let proxy = crate::config::ProxyIdentity::gateway("istio-system", &[("istio", "ingressgateway")]);
+    let proxy =
+        crate::config::ProxyIdentity::gateway("istio-system", &[("istio", "ingressgateway")]);
     let (table, cd) = crate::compile::compile(&res, &proxy);
     (res, table, cd)
 }
 
 /// 1 January of a year, as Unix seconds.
 pub fn jan1(year: i32) -> i64 {
-    let days_from_epoch = (1970..year).map(|y| if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 { 366 } else { 365 }).sum::<i64>();
+    let days_from_epoch = (1970..year)
+        .map(|y| {
+            if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 {
+                366
+            } else {
+                365
+            }
+        })
+        .sum::<i64>();
     days_from_epoch * 86_400
 }

@@ -30,10 +30,7 @@ fn a_chain_or_bundle_yields_every_certificate_and_skips_other_blocks() {
 
 #[test]
 fn text_that_is_not_a_certificate_is_an_error() {
-    assert_eq!(
-        parse_certificates(b"hello"),
-        Err(CertError::NoCertificate)
-    );
+    assert_eq!(parse_certificates(b"hello"), Err(CertError::NoCertificate));
     let key_only = leaf("a.example.com", (2020, 2030), 1).key;
     assert_eq!(
         parse_certificates(key_only.as_bytes()),
@@ -82,14 +79,28 @@ fn an_rsa_pkcs1_key_is_compared_by_modulus_and_exponent() {
 fn keys_that_cannot_be_compared_say_why() {
     let a = leaf("a.example.com", (2020, 2030), 1);
     let c = &parse_certificates(a.cert.as_bytes()).unwrap()[0];
-    assert!(matches!(key_matches(c, a.cert.as_bytes()), KeyMatch::BadKey(_)));
+    assert!(matches!(
+        key_matches(c, a.cert.as_bytes()),
+        KeyMatch::BadKey(_)
+    ));
     let encrypted = pem("ENCRYPTED PRIVATE KEY", &[0x30, 0x00]);
-    assert!(matches!(key_matches(c, encrypted.as_bytes()), KeyMatch::BadKey(m) if m.contains("encrypted")));
+    assert!(
+        matches!(key_matches(c, encrypted.as_bytes()), KeyMatch::BadKey(m) if m.contains("encrypted"))
+    );
     let broken = pem("PRIVATE KEY", &[0x30, 0x05, 0x02]);
-    assert!(matches!(key_matches(c, broken.as_bytes()), KeyMatch::BadKey(_)));
+    assert!(matches!(
+        key_matches(c, broken.as_bytes()),
+        KeyMatch::BadKey(_)
+    ));
     // An EC key written without its public point (SEC1 allows it).
-    let bare = pem("EC PRIVATE KEY", &[0x30, 0x06, 0x02, 0x01, 0x01, 0x04, 0x01, 0x07]);
-    assert!(matches!(key_matches(c, bare.as_bytes()), KeyMatch::NotChecked(_)));
+    let bare = pem(
+        "EC PRIVATE KEY",
+        &[0x30, 0x06, 0x02, 0x01, 0x01, 0x04, 0x01, 0x07],
+    );
+    assert!(matches!(
+        key_matches(c, bare.as_bytes()),
+        KeyMatch::NotChecked(_)
+    ));
 }
 
 #[test]
@@ -112,18 +123,28 @@ use crate::compile::{TLS_BAD_CERTIFICATE, TLS_CERT_VALIDITY, TLS_KEY_MISMATCH};
 use crate::diag::Severity;
 
 fn simple(name: &str, host: &str, credential: &str) -> String {
-    https(name, host, &format!("{{mode: SIMPLE, credentialName: {credential}}}"))
+    https(
+        name,
+        host,
+        &format!("{{mode: SIMPLE, credentialName: {credential}}}"),
+    )
 }
 
 fn line_of(text: &str, needle: &str) -> u32 {
-    text.lines().position(|l| l.contains(needle)).map(|i| i as u32 + 1).unwrap_or(0)
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i as u32 + 1)
+        .unwrap_or(0)
 }
 
 #[test]
 fn pem_that_is_not_a_certificate_is_an_error_on_the_server_that_uses_it() {
     let good = leaf("a.example.com", (2020, 2040), 1);
     let docs = vec![
-        gateway(&[&simple("https-a", "a.example.com", "a-cert"), &simple("https-b", "b.example.com", "b-cert")]),
+        gateway(&[
+            &simple("https-a", "a.example.com", "a-cert"),
+            &simple("https-b", "b.example.com", "b-cert"),
+        ]),
         secret("a-cert", &good.cert, &good.key, None),
         secret(
             "b-cert",
@@ -142,7 +163,11 @@ fn pem_that_is_not_a_certificate_is_an_error_on_the_server_that_uses_it() {
     assert_eq!(d[0].path, "spec.servers[1].tls.credentialName");
     assert_eq!(d[0].file, "tls.yaml");
     assert_eq!(d[0].line, line_of(&docs.join("---\n"), "b-cert}"));
-    assert!(d[0].message.contains("Secret istio-system/b-cert"), "{}", d[0].message);
+    assert!(
+        d[0].message.contains("Secret istio-system/b-cert"),
+        "{}",
+        d[0].message
+    );
     assert!(refuses(&d[0]));
 }
 
@@ -159,7 +184,11 @@ fn a_key_that_is_not_the_certificates_is_an_error() {
     assert_eq!(d.len(), 1, "{d:?}");
     assert_eq!(d[0].code, TLS_KEY_MISMATCH);
     assert_eq!(d[0].path, "spec.servers[0].tls.credentialName");
-    assert!(d[0].message.contains("CN=a.example.com"), "{}", d[0].message);
+    assert!(
+        d[0].message.contains("CN=a.example.com"),
+        "{}",
+        d[0].message
+    );
     assert!(refuses(&d[0]));
     // Never a key or a whole certificate in a message.
     assert!(!d[0].message.contains("PRIVATE KEY") && !d[0].message.contains("BEGIN"));
@@ -170,7 +199,10 @@ fn an_expired_or_not_yet_valid_certificate_is_a_warning_with_the_date_at_the_cal
     let old = leaf("a.example.com", (2010, 2012), 1);
     let future = leaf("b.example.com", (2090, 2095), 2);
     let docs = vec![
-        gateway(&[&simple("https-a", "a.example.com", "a-cert"), &simple("https-b", "b.example.com", "b-cert")]),
+        gateway(&[
+            &simple("https-a", "a.example.com", "a-cert"),
+            &simple("https-b", "b.example.com", "b-cert"),
+        ]),
         secret("a-cert", &old.cert, &old.key, None),
         secret("b-cert", &future.cert, &future.key, None),
     ];
@@ -179,10 +211,21 @@ fn an_expired_or_not_yet_valid_certificate_is_a_warning_with_the_date_at_the_cal
     assert!(certificate_diagnostics(&res, &t, &FileContents::new(), None).is_empty());
     let d = certificate_diagnostics(&res, &t, &FileContents::new(), Some(jan1(2030)));
     assert_eq!(d.len(), 2, "{d:?}");
-    assert!(d.iter().all(|d| d.code == TLS_CERT_VALIDITY && d.severity == Severity::Warning));
-    assert!(d[0].message.contains("expired on 2012-01-01T00:00:00Z"), "{}", d[0].message);
+    assert!(d
+        .iter()
+        .all(|d| d.code == TLS_CERT_VALIDITY && d.severity == Severity::Warning));
+    assert!(
+        d[0].message.contains("expired on 2012-01-01T00:00:00Z"),
+        "{}",
+        d[0].message
+    );
     assert_eq!(d[0].path, "spec.servers[0].tls.credentialName");
-    assert!(d[1].message.contains("not valid before 2090-01-01T00:00:00Z"), "{}", d[1].message);
+    assert!(
+        d[1].message
+            .contains("not valid before 2090-01-01T00:00:00Z"),
+        "{}",
+        d[1].message
+    );
     assert!(!refuses(&d[0]));
 }
 
@@ -196,20 +239,37 @@ fn certificate_files_are_checked_from_the_bytes_the_caller_read() {
         "{mode: MUTUAL, serverCertificate: /certs/a.pem, privateKey: /certs/a.key, caCertificates: /certs/ca.pem}",
     )])];
     let (res, t, _) = compile_gateway(&docs);
-    assert_eq!(secret_files(&t), ["/certs/a.pem", "/certs/a.key", "/certs/ca.pem"]);
+    assert_eq!(
+        secret_files(&t),
+        ["/certs/a.pem", "/certs/a.key", "/certs/ca.pem"]
+    );
     // Nothing read (the browser): nothing to say.
     assert!(certificate_diagnostics(&res, &t, &FileContents::new(), None).is_empty());
     let mut files = FileContents::new();
     files.insert("/certs/a.pem".into(), Ok(a.cert.into_bytes()));
     files.insert("/certs/a.key".into(), Ok(b.key.into_bytes()));
-    files.insert("/certs/ca.pem".into(), Err("No such file or directory".into()));
+    files.insert(
+        "/certs/ca.pem".into(),
+        Err("No such file or directory".into()),
+    );
     let d = certificate_diagnostics(&res, &t, &files, None);
-    let got: Vec<(&str, Severity, &str)> = d.iter().map(|d| (d.code.as_str(), d.severity, d.path.as_str())).collect();
+    let got: Vec<(&str, Severity, &str)> = d
+        .iter()
+        .map(|d| (d.code.as_str(), d.severity, d.path.as_str()))
+        .collect();
     assert_eq!(
         got,
         [
-            (TLS_KEY_MISMATCH, Severity::Error, "spec.servers[0].tls.privateKey"),
-            (TLS_BAD_CERTIFICATE, Severity::Warning, "spec.servers[0].tls.caCertificates"),
+            (
+                TLS_KEY_MISMATCH,
+                Severity::Error,
+                "spec.servers[0].tls.privateKey"
+            ),
+            (
+                TLS_BAD_CERTIFICATE,
+                Severity::Warning,
+                "spec.servers[0].tls.caCertificates"
+            ),
         ]
     );
 }

@@ -149,7 +149,11 @@ impl<'a> Cx<'a> {
                     "credentialName",
                     format!(
                         "a TLS server needs credentialName, or serverCertificate and privateKey{}",
-                        if lists { " (meshroute does not read credentialNames or tlsCertificates)" } else { "" }
+                        if lists {
+                            " (meshroute does not read credentialNames or tlsCertificates)"
+                        } else {
+                            ""
+                        }
                     ),
                 );
                 return None;

@@ -300,7 +300,10 @@ mod tls {
             secret("b-cert", &b.cert, &b.key, Some(&ca("Root CA"))),
         ];
         let (_, t, d) = compile_gateway(&docs);
-        assert!(d.iter().all(|d| d.severity != crate::diag::Severity::Error), "{d:?}");
+        assert!(
+            d.iter().all(|d| d.severity != crate::diag::Severity::Error),
+            "{d:?}"
+        );
         (t, a, b)
     }
 
@@ -321,7 +324,11 @@ mod tls {
                     "SNI: a.example.com,www.a.example.com; Trans: tls (SIMPLE)",
                     "Route: https.443.https-a.gw.istio-system"
                 ),
-                (8443, "Trans: tls (MUTUAL)", "Route: https.443.https-b.gw.istio-system"),
+                (
+                    8443,
+                    "Trans: tls (MUTUAL)",
+                    "Route: https.443.https-b.gw.istio-system"
+                ),
             ]
         );
         assert_eq!(rows[1].tls_mode, Some("SIMPLE"));
@@ -340,14 +347,24 @@ mod tls {
         let a = leaf("a.example.com", (2020, 2040), 1);
         let (_, t, _) = compile_gateway(&[
             gateway(&[
-                &https("https-a", "a.example.com", "{mode: SIMPLE, credentialName: a-cert}"),
+                &https(
+                    "https-a",
+                    "a.example.com",
+                    "{mode: SIMPLE, credentialName: a-cert}",
+                ),
                 "{port: {number: 443, name: http-plain, protocol: HTTP}, hosts: [\"*\"]}",
             ]),
             secret("a-cert", &a.cert, &a.key, None),
         ]);
         let rows = listeners(&t);
         let m: Vec<&str> = rows.iter().map(|r| r.match_.as_str()).collect();
-        assert_eq!(m, ["SNI: a.example.com; Trans: tls (SIMPLE)", "Trans: raw_buffer"]);
+        assert_eq!(
+            m,
+            [
+                "SNI: a.example.com; Trans: tls (SIMPLE)",
+                "Trans: raw_buffer"
+            ]
+        );
         assert_eq!(rows[1].destination, "Route: http.8443");
     }
 
@@ -357,7 +374,15 @@ mod tls {
         let rows = secrets(&t, &FileContents::new(), jan1(2030));
         let cells: Vec<(&str, &str, &str, bool, &str)> = rows
             .iter()
-            .map(|r| (r.resource_name.as_str(), r.type_, r.status, r.valid_cert, r.serial_number.as_str()))
+            .map(|r| {
+                (
+                    r.resource_name.as_str(),
+                    r.type_,
+                    r.status,
+                    r.valid_cert,
+                    r.serial_number.as_str(),
+                )
+            })
             .collect();
         assert_eq!(
             cells,
@@ -378,9 +403,14 @@ mod tls {
             "RESOURCE NAME               TYPE        STATUS  VALID CERT  SERIAL NUMBER  NOT AFTER             NOT BEFORE            SHA-256\n"
         ), "{text}");
         assert!(text.contains(&format!("kubernetes://a-cert         Cert Chain  ACTIVE  true        1a             2040-01-01T00:00:00Z  2020-01-01T00:00:00Z  {fp}")), "{text}");
-        let json = serde_json::to_string(&tables_json(&t, &FileContents::new(), jan1(2030))).unwrap();
+        let json =
+            serde_json::to_string(&tables_json(&t, &FileContents::new(), jan1(2030))).unwrap();
         assert!(json.contains("\"secrets\""));
-        for leak in ["PRIVATE KEY", "BEGIN CERTIFICATE", a.key.lines().nth(1).unwrap()] {
+        for leak in [
+            "PRIVATE KEY",
+            "BEGIN CERTIFICATE",
+            a.key.lines().nth(1).unwrap(),
+        ] {
             assert!(!json.contains(leak), "{leak}");
             assert!(!text.contains(leak), "{leak}");
         }
@@ -392,8 +422,16 @@ mod tls {
         let b = leaf("b.example.com", (2020, 2040), 2);
         let (_, t, _) = compile_gateway(&[
             gateway(&[
-                &https("https-a", "a.example.com", "{mode: SIMPLE, credentialName: a-cert}"),
-                &https("https-f", "f.example.com", "{mode: SIMPLE, serverCertificate: /c.pem, privateKey: /k.pem}"),
+                &https(
+                    "https-a",
+                    "a.example.com",
+                    "{mode: SIMPLE, credentialName: a-cert}",
+                ),
+                &https(
+                    "https-f",
+                    "f.example.com",
+                    "{mode: SIMPLE, serverCertificate: /c.pem, privateKey: /k.pem}",
+                ),
             ]),
             secret("a-cert", &a.cert, &b.key, None),
         ]);
@@ -404,7 +442,11 @@ mod tls {
         assert_eq!(rows[1].resource_name, "file-cert:/c.pem~/k.pem");
         assert_eq!(rows[1].status, "UNKNOWN");
         assert_eq!(rows[1].files, ["/c.pem", "/k.pem"]);
-        assert!(rows[1].notes.iter().any(|n| n.contains("/c.pem: not read")), "{:?}", rows[1].notes);
+        assert!(
+            rows[1].notes.iter().any(|n| n.contains("/c.pem: not read")),
+            "{:?}",
+            rows[1].notes
+        );
         let mut files = FileContents::new();
         files.insert("/c.pem".into(), Ok(a.cert.clone().into_bytes()));
         files.insert("/k.pem".into(), Ok(a.key.clone().into_bytes()));

@@ -17,19 +17,37 @@ fn mutual_without_a_ca_is_refused_naming_the_server() {
         let e: Vec<_> = d.iter().filter(|d| d.code == TLS_CREDENTIAL).collect();
         assert_eq!(e.len(), 1, "{tls}: {d:?}");
         assert_eq!(e[0].severity, Severity::Error);
-        assert!(e[0].path.starts_with("spec.servers[0].tls."), "{}", e[0].path);
-        assert!(e[0].message.contains("CA") || e[0].message.contains("caCertificates"), "{}", e[0].message);
+        assert!(
+            e[0].path.starts_with("spec.servers[0].tls."),
+            "{}",
+            e[0].path
+        );
+        assert!(
+            e[0].message.contains("CA") || e[0].message.contains("caCertificates"),
+            "{}",
+            e[0].message
+        );
         assert!(crate::certs::refuses(e[0]));
         // The server gets no filter chain (and the port no listener).
-        assert!(t.listeners.iter().all(|l| l.filter_chains.is_empty()), "{tls}");
+        assert!(
+            t.listeners.iter().all(|l| l.filter_chains.is_empty()),
+            "{tls}"
+        );
     }
     // With the CA in the Secret it compiles.
     let (_, t, d) = compile_gateway(&[
-        gateway(&[&https("https-a", "a.example.com", "{mode: MUTUAL, credentialName: a-cert}")]),
+        gateway(&[&https(
+            "https-a",
+            "a.example.com",
+            "{mode: MUTUAL, credentialName: a-cert}",
+        )]),
         secret("a-cert", &a.cert, &a.key, Some(&ca("Root"))),
     ]);
     assert!(d.iter().all(|d| d.code != TLS_CREDENTIAL), "{d:?}");
-    assert_eq!(t.listeners[0].filter_chains[0].tls.ca.as_deref(), Some("kubernetes://a-cert-cacert"));
+    assert_eq!(
+        t.listeners[0].filter_chains[0].tls.ca.as_deref(),
+        Some("kubernetes://a-cert-cacert")
+    );
 }
 
 #[test]
@@ -51,7 +69,13 @@ fn a_later_tls_server_with_a_host_an_earlier_one_has_is_skipped_like_istiod() {
     assert_eq!(dup.len(), 1, "{d:?}");
     assert_eq!(dup[0].severity, Severity::Warning);
     assert_eq!(dup[0].path, "spec.servers[2].hosts");
-    assert!(dup[0].message.contains("a.example.com (Gateway istio-system/gw spec.servers[0])"), "{}", dup[0].message);
+    assert!(
+        dup[0]
+            .message
+            .contains("a.example.com (Gateway istio-system/gw spec.servers[0])"),
+        "{}",
+        dup[0].message
+    );
     let chains: Vec<&str> = t
         .listeners
         .iter()
