@@ -24,7 +24,7 @@
 //!     |_| Vec::new(),
 //! )
 //! .unwrap();
-//! assert!(files.bootstrap.contains("envoy.filters.network.http_connection_manager"));
+//! assert!(files.lds.contains("envoy.filters.network.http_connection_manager"));
 //! assert_eq!(files.eds.len(), 1); // meshroute_upstream
 //! ```
 #![forbid(unsafe_code)]

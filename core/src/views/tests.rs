@@ -285,6 +285,15 @@ mod tls {
     use crate::certs::testing::*;
     use crate::certs::FileContents;
 
+    /// An HTTPS server on 443 for a.example.com with the Secret a-cert.
+    fn simple_a() -> String {
+        https(
+            "https-a",
+            "a.example.com",
+            "{mode: SIMPLE, credentialName: a-cert}",
+        )
+    }
+
     /// Port 443 (listener 8443): two HTTPS servers (a: SIMPLE for two hosts, b: MUTUAL for
     /// any host) and a plaintext server on the same port; port 80 plaintext.
     fn https_gateway() -> (RouteTable, Pair, Pair) {
@@ -347,11 +356,7 @@ mod tls {
         let a = leaf("a.example.com", (2020, 2040), 1);
         let (_, t, _) = compile_gateway(&[
             gateway(&[
-                &https(
-                    "https-a",
-                    "a.example.com",
-                    "{mode: SIMPLE, credentialName: a-cert}",
-                ),
+                &simple_a(),
                 "{port: {number: 443, name: http-plain, protocol: HTTP}, hosts: [\"*\"]}",
             ]),
             secret("a-cert", &a.cert, &a.key, None),
@@ -422,11 +427,7 @@ mod tls {
         let b = leaf("b.example.com", (2020, 2040), 2);
         let (_, t, _) = compile_gateway(&[
             gateway(&[
-                &https(
-                    "https-a",
-                    "a.example.com",
-                    "{mode: SIMPLE, credentialName: a-cert}",
-                ),
+                &simple_a(),
                 &https(
                     "https-f",
                     "f.example.com",
