@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 pub mod analyze;
+#[cfg(feature = "certs")]
 pub mod certs;
 pub mod check;
 pub mod compile;

@@ -283,5 +283,5 @@ pub(super) fn sni_hosts(hosts: &[String]) -> Vec<String> {
     out
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "certs"))]
 mod tests;

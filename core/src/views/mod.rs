@@ -23,14 +23,12 @@
 //! how they are built and rendered; `secrets` takes the caller's "now" and certificate files), `decision` for one routing decision (JSON and the person-readable
 //! explanation with its trace) and `tally` for many.
 
-use crate::table::*;
-use serde_json::{json, Value};
-
 mod clusters;
 mod decision;
 mod endpoints;
 mod listeners;
 mod routes;
+#[cfg(feature = "certs")]
 mod secrets;
 mod tally;
 
@@ -42,6 +40,7 @@ pub use decision::{decision_json, decision_json_for, render_decision};
 pub use endpoints::{endpoints, render_endpoints, EndpointRow};
 pub use listeners::{listeners, render_listeners, tls_mode_name, ListenerRow};
 pub use routes::{render_routes, routes, RouteRow};
+#[cfg(feature = "certs")]
 pub use secrets::{render_secrets, secrets, SecretRow};
 pub use tally::Tally;
 
@@ -72,10 +71,15 @@ pub fn describe_domains(domains: &[String]) -> String {
     )
 }
 
+#[cfg(feature = "certs")]
 /// All five views in one JSON object (`listeners`, `routes`, `clusters`, `endpoints`,
 /// `secrets`), the secrets at `now` (Unix seconds) with the certificate files the caller read.
-pub fn tables_json(t: &RouteTable, files: &crate::certs::FileContents, now: i64) -> Value {
-    json!({
+pub fn tables_json(
+    t: &crate::table::RouteTable,
+    files: &crate::certs::FileContents,
+    now: i64,
+) -> serde_json::Value {
+    serde_json::json!({
         "proxy": t.proxy,
         "listeners": listeners(t),
         "routes": routes(t),

@@ -4,6 +4,8 @@ use crate::config::ProxyIdentity;
 use crate::lb::SplitMix64;
 use crate::resources::{load, LoadOptions};
 use crate::route::{decide, LbState, Request};
+use crate::table::*;
+use serde_json::Value;
 
 const SEED: &str = r#"
 apiVersion: v1
@@ -280,10 +282,12 @@ fn tally_counts_clusters_endpoints_and_statuses() {
 // ---------------------------------------------------------------------------------------------
 // HTTPS: listeners per filter chain, secrets
 
+#[cfg(feature = "certs")]
 mod tls {
     use super::super::*;
     use crate::certs::testing::*;
     use crate::certs::FileContents;
+    use crate::table::RouteTable;
 
     /// An HTTPS server on 443 for a.example.com with the Secret a-cert.
     fn simple_a() -> String {
