@@ -117,6 +117,8 @@ add_example() { index="$index$sep\"$1\":\"$2\""; sep=","; }
 for dir in "$root"/examples/*/; do
   [ -d "$dir" ] || continue
   name=$(basename "$dir")
+  # examples/ci holds CI tooling (workflows, hooks, route tests), not Istio config.
+  [ "$name" = ci ] && continue
   plain=()
   while IFS= read -r f; do
     if grep -q '^proxy:' "$f"; then

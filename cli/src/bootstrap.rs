@@ -10,6 +10,7 @@
 //!
 //! Replace them atomically (`meshroute bootstrap --ecds-only …`) to reload without restart.
 
+use meshroute_core::certs::refuses;
 use meshroute_core::check::{prepare, rejects};
 use meshroute_core::node::Value;
 use meshroute_core::resources::LoadOptions;
@@ -183,6 +184,7 @@ pub fn write(o: &Options) -> Result<Vec<String>, String> {
             p
         }
     };
+    refuse_unusable_certificates(o, &prepared, &mut warnings)?;
     let (out, ecds_dir) = output_dirs(o);
     let cds_dir = cds_dir_for(&ecds_dir);
     let eo = meshroute_envoy_config::Options {
@@ -242,6 +244,59 @@ pub fn write(o: &Options) -> Result<Vec<String>, String> {
             .map_err(|e| format!("cannot write {}: {e}", o.envoy_file))?;
     }
     Ok(warnings)
+}
+
+/// Refuses, before anything is written, a config whose TLS servers would hand Envoy a
+/// certificate it cannot use: one that cannot be had (MR0501), is not PEM certificates
+/// (MR0503) or whose key is not its own (MR0504). Envoy would refuse the secret and keep the
+/// listener warming; refusing here leaves the running listeners and certificates as they are.
+/// The other certificate findings (expired, unreadable files) join the warnings.
+fn refuse_unusable_certificates(
+    o: &Options,
+    prepared: &meshroute_core::check::Prepared,
+    warnings: &mut Vec<String>,
+) -> Result<(), String> {
+    let found = |res: &meshroute_core::resources::Resources,
+                 table: &meshroute_core::table::RouteTable,
+                 compiled: &[meshroute_core::diag::Diagnostic]| {
+        let mut all: Vec<_> = compiled.to_vec();
+        all.extend(crate::common::certificate_diagnostics(res, table));
+        all
+    };
+    let all = found(
+        &prepared.config.resources,
+        &prepared.table,
+        &prepared.diagnostics,
+    );
+    if !all.iter().any(refuses) {
+        warnings.extend(
+            all.iter()
+                .filter(|d| !prepared.diagnostics.contains(d))
+                .filter(|d| d.severity != meshroute_core::diag::Severity::Info)
+                .map(|d| d.to_string()),
+        );
+        return Ok(());
+    }
+    // Locate them in the files they come from, as for the errors the filter refuses.
+    let located = crate::common::read_config(&o.config.display().to_string())
+        .ok()
+        .and_then(|(cfg, _)| cfg)
+        .map(|cfg| {
+            let (table, compiled) =
+                meshroute_core::compile::compile(&cfg.resources, &prepared.config.proxy);
+            found(&cfg.resources, &table, &compiled)
+        })
+        .filter(|d| d.iter().any(refuses))
+        .unwrap_or(all);
+    let lines: Vec<String> = located
+        .iter()
+        .filter(|d| refuses(d))
+        .map(|d| d.to_string())
+        .collect();
+    Err(format!(
+        "the config has TLS certificates Envoy cannot use (nothing was written):\n{}",
+        lines.join("\n")
+    ))
 }
 
 /// Where the bootstrap and the ECDS file go: as given with `--relative`, else absolute.

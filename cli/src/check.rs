@@ -165,6 +165,7 @@ fn run_inner(args: Args) -> Result<i32, Fatal> {
             diags.extend(d);
             if let Some(mut cfg) = cfg {
                 resources += cfg.resources.len();
+                diags.extend(tls_diagnostics(&cfg));
                 diags.extend(add_default_resources(&mut cfg.resources, &opts).1);
                 check_resources(&cfg.resources, &opts, &mut diags);
                 configs.push(cfg.resources);
@@ -254,6 +255,22 @@ fn junit_cases(files: &[&str], diags: &[Diagnostic]) -> Vec<JunitCase> {
             }
         })
         .collect()
+}
+
+/// A config file names its proxy, so its gateway's TLS servers can be checked as `meshroute
+/// bootstrap` checks them: certificates that cannot be had (MR0501), skipped servers (MR0506)
+/// and the certificates themselves, their files read here, at the system time.
+fn tls_diagnostics(cfg: &meshroute_core::config::MeshConfig) -> Vec<Diagnostic> {
+    let (table, compiled) = meshroute_core::compile::compile(&cfg.resources, &cfg.proxy);
+    let mut out: Vec<Diagnostic> = compiled
+        .into_iter()
+        .filter(|d| d.code.starts_with("MR05"))
+        .collect();
+    out.extend(crate::common::certificate_diagnostics(
+        &cfg.resources,
+        &table,
+    ));
+    out
 }
 
 fn summary(diags: &[Diagnostic], files: usize, resources: usize) -> String {

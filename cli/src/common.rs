@@ -3,6 +3,7 @@
 
 use crate::out;
 use meshroute_core::analyze::AnalyzeOptions;
+use meshroute_core::certs::{secret_files, FileContents};
 use meshroute_core::check::{check_resources, rejects};
 use meshroute_core::compile::compile;
 use meshroute_core::config::{parse_config, MeshConfig};
@@ -44,6 +45,38 @@ pub fn print_diags(diags: &[Diagnostic]) {
 pub struct Loaded {
     pub config: MeshConfig,
     pub table: RouteTable,
+    /// The certificate files its TLS servers name, as read here.
+    pub files: FileContents,
+    /// The system clock, Unix seconds (certificate validity).
+    pub now: i64,
+}
+
+/// The certificate files the table's TLS servers name (`serverCertificate`, `privateKey`,
+/// `caCertificates`), read as given: core inspects bytes and never reads files itself.
+pub fn read_secret_files(t: &RouteTable) -> FileContents {
+    secret_files(t)
+        .into_iter()
+        .map(|p| {
+            let read = std::fs::read(&p).map_err(|e| e.to_string());
+            (p, read)
+        })
+        .collect()
+}
+
+/// Now, in Unix seconds, for certificate validity (core has no clock).
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// The certificate diagnostics of a compiled table, its files read here, at the system time.
+pub fn certificate_diagnostics(
+    res: &meshroute_core::resources::Resources,
+    t: &RouteTable,
+) -> Vec<Diagnostic> {
+    meshroute_core::certs::certificate_diagnostics(res, t, &read_secret_files(t), Some(now_unix()))
 }
 
 /// Reads and parses a meshroute config file and its `include:` files, each under its own name
@@ -109,13 +142,26 @@ pub fn load_config(path: &str) -> Result<Loaded, i32> {
             "{path}: {refused} error(s) the proxy would refuse the config for; fix them first"
         ));
     }
-    let (mut table, notes) = compile(&config.resources, &config.proxy);
+    let (mut table, mut notes) = compile(&config.resources, &config.proxy);
     meshroute_core::compile::apply_outbound_traffic_policy(
         &mut table,
         config.outbound_traffic_policy,
     );
+    let files = read_secret_files(&table);
+    let now = now_unix();
+    notes.extend(meshroute_core::certs::certificate_diagnostics(
+        &config.resources,
+        &table,
+        &files,
+        Some(now),
+    ));
     print_diags(&notes);
-    Ok(Loaded { config, table })
+    Ok(Loaded {
+        config,
+        table,
+        files,
+        now,
+    })
 }
 
 /// Prints pretty JSON and a newline.

@@ -1,12 +1,14 @@
-//! `meshroute proxy-config listeners|routes|clusters|endpoints|all`: the compiled table as
-//! `istioctl proxy-config` prints it. The rows and their rendering are core's (`views`).
+//! `meshroute proxy-config listeners|routes|clusters|endpoints|secret|all`: the compiled table
+//! as `istioctl proxy-config` prints it. The rows and their rendering are core's (`views`);
+//! `secret` reads the certificate files the servers name and takes the system time here.
 
 use crate::common::{self, Output};
 use meshroute_core::views;
 
-/// The listeners, routes, clusters and endpoints Envoy would hold (istioctl's tables)
+/// The listeners, routes, clusters, endpoints and secrets Envoy would hold (istioctl's tables)
 ///
 /// Prints the tables Envoy would hold for the proxy described by CONFIG, with istioctl's columns.
+/// `secret` shows each certificate by its serial, dates and SHA-256 fingerprint, never a key.
 #[derive(clap::Args, Debug)]
 pub struct ProxyConfigArgs {
     /// Which table (istioctl's names, singular or plural, and its short aliases)
@@ -45,6 +47,8 @@ enum View {
     Clusters,
     #[value(alias = "endpoint", alias = "ep", alias = "eps")]
     Endpoints,
+    #[value(alias = "secrets", alias = "s")]
+    Secret,
     All,
 }
 
@@ -114,9 +118,17 @@ pub fn run(o: ProxyConfigArgs) -> i32 {
                 common::write_stdout(&views::render_endpoints(&rows));
             }
         }
+        View::Secret => {
+            let rows = views::secrets(t, &loaded.files, loaded.now);
+            if json {
+                common::print_json(&rows);
+            } else {
+                common::write_stdout(&views::render_secrets(&rows));
+            }
+        }
         View::All => {
             if json {
-                common::print_json(&views::tables_json(t));
+                common::print_json(&views::tables_json(t, &loaded.files, loaded.now));
             } else {
                 common::write_stdout(
                     &[
@@ -125,6 +137,7 @@ pub fn run(o: ProxyConfigArgs) -> i32 {
                         views::render_routes(&views::routes(t)),
                         views::render_clusters(&views::clusters(t)),
                         views::render_endpoints(&views::endpoints(t)),
+                        views::render_secrets(&views::secrets(t, &loaded.files, loaded.now)),
                     ]
                     .join("\n"),
                 );

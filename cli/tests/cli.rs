@@ -412,7 +412,7 @@ fn usage_errors_exit_2() {
         &["simulate", "-c", cfg(&c), "--requests", "0", "http://x/"],
         &["simulate", "-c", cfg(&c), "-H", "no-colon", "http://x/"],
         &["simulate", "-c", cfg(&c), "ftp://x/"],
-        &["proxy-config", "secrets", "-c", cfg(&c)],
+        &["proxy-config", "bootstraps", "-c", cfg(&c)],
         &["proxy-config", "-c", cfg(&c)],
         &["frobnicate"],
     ] {
@@ -649,4 +649,217 @@ fn simulate_tls_passthrough_and_tcp_report_the_chain_and_its_clusters() {
     let none = meshroute(&["simulate", "-c", cfg(&c), "tcp://anything:9"]);
     assert_eq!(none.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&none.stderr).contains("no TLS passthrough or TCP server"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTPS servers: listeners per filter chain, secrets, certificate checks
+
+/// A self-signed certificate for `cn` valid from 1 January of `years.0` to 1 January of
+/// `years.1`, and its key (PEM).
+fn certificate(cn: &str, years: (i32, i32)) -> (String, String) {
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut p = rcgen::CertificateParams::new(vec![cn.to_string()]).expect("params");
+    p.not_before = rcgen::date_time_ymd(years.0, 1, 1);
+    p.not_after = rcgen::date_time_ymd(years.1, 1, 1);
+    p.serial_number = Some(rcgen::SerialNumber::from(vec![0x42, 0x17]));
+    let cert = p.self_signed(&key).expect("cert");
+    (cert.pem(), key.serialize_pem())
+}
+
+/// The seed plus an HTTPS server on 443 for demoappv10.magedu.com with this `tls`, the
+/// gateway Service's 443 → 8443, and a Secret `demoapp-cert` with this certificate and key.
+fn https_config(tls: &str, cert: &str, key: &str) -> PathBuf {
+    let indent = |pem: &str| {
+        pem.lines()
+            .map(|l| format!("      {l}\n"))
+            .collect::<String>()
+    };
+    let resources = SEED_RESOURCES
+        .replace(
+            "ports: [{name: http2, port: 80, targetPort: 8080}]",
+            "ports: [{name: http2, port: 80, targetPort: 8080}, {name: https, port: 443, targetPort: 8443}]",
+        )
+        .replace(
+            "      hosts: [demoappv10.magedu.com]\n",
+            &format!("      hosts: [demoappv10.magedu.com]\n    - port: {{number: 443, name: https, protocol: HTTPS}}\n      hosts: [demoappv10.magedu.com]\n      tls: {tls}\n"),
+        );
+    assert!(
+        resources.contains("number: 443"),
+        "the seed's Gateway changed"
+    );
+    let secret = format!(
+        "  ---\n  apiVersion: v1\n  kind: Secret\n  metadata: {{name: demoapp-cert, namespace: istio-system}}\n  type: kubernetes.io/tls\n  stringData:\n    tls.crt: |\n{}    tls.key: |\n{}",
+        indent(cert),
+        indent(key)
+    );
+    write_config(
+        "https.yaml",
+        &format!("{GATEWAY_PROXY}resources: |\n{resources}{secret}"),
+    )
+}
+
+/// `meshroute bootstrap -c CONFIG -o DIR` with a stand-in filter (bootstrap only checks it exists).
+fn bootstrap_into(c: &Path, dir: &Path) -> Output {
+    let _ = std::fs::remove_dir_all(dir);
+    let wasm = dir.with_extension("wasm");
+    std::fs::write(&wasm, b"").unwrap_or_else(|e| panic!("{e}"));
+    meshroute(&[
+        "bootstrap",
+        "-c",
+        cfg(c),
+        "-o",
+        cfg(dir),
+        "--wasm",
+        cfg(&wasm),
+    ])
+}
+
+#[test]
+fn proxy_config_listeners_show_one_row_per_filter_chain_with_sni_and_mode() {
+    let (cert, key) = certificate("demoappv10.magedu.com", (2020, 2090));
+    let c = https_config("{mode: SIMPLE, credentialName: demoapp-cert}", &cert, &key);
+    let text = run_ok(&["proxy-config", "listeners", "-c", cfg(&c)]);
+    assert!(
+        text.contains("0.0.0.0    8443  SNI: demoappv10.magedu.com; Trans: tls (SIMPLE)  Route: https.443.https.demoappv10-gateway.istio-system"),
+        "{text}"
+    );
+    assert!(text.contains("0.0.0.0    8080  ALL"), "{text}");
+    let v = run_json(&[
+        "pc",
+        "listeners",
+        "-c",
+        cfg(&c),
+        "--port",
+        "8443",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v[0]["tlsMode"], "SIMPLE");
+    assert_eq!(v[0]["serverNames"][0], "demoappv10.magedu.com");
+}
+
+#[test]
+fn proxy_config_secret_lists_the_certificate_by_serial_dates_and_fingerprint_never_the_key() {
+    let (cert, key) = certificate("demoappv10.magedu.com", (2020, 2090));
+    let c = https_config("{mode: SIMPLE, credentialName: demoapp-cert}", &cert, &key);
+    let out = meshroute(&["proxy-config", "secret", "-c", cfg(&c)]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    // The header is core's: istioctl's columns, plus SHA-256.
+    let cells = |t: &str| -> Vec<String> {
+        let first = t.lines().next().unwrap_or("");
+        first
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    let header = cells(&meshroute_core::views::render_secrets(&[]));
+    assert_eq!(cells(&text), header, "{text}");
+    assert_eq!(
+        header[..4],
+        ["RESOURCE NAME", "TYPE", "STATUS", "VALID CERT"]
+    );
+    let row = &rows(&text)[0];
+    assert_eq!(
+        &row[..8],
+        [
+            "kubernetes://demoapp-cert",
+            "Cert",
+            "Chain",
+            "ACTIVE",
+            "true",
+            "4217",
+            "2090-01-01T00:00:00Z",
+            "2020-01-01T00:00:00Z"
+        ]
+    );
+    assert_eq!(row[8].len(), 64, "{text}");
+    let all = format!("{text}{}", String::from_utf8_lossy(&out.stderr));
+    let everything = run_ok(&["pc", "all", "-c", cfg(&c), "-o", "json"]);
+    for leak in [
+        "PRIVATE KEY",
+        "BEGIN CERTIFICATE",
+        key.lines().nth(1).unwrap_or("?"),
+    ] {
+        assert!(!all.contains(leak) && !everything.contains(leak), "{leak}");
+    }
+}
+
+#[test]
+fn an_expired_certificate_is_a_warning_with_its_date_and_bootstrap_still_writes() {
+    let (cert, key) = certificate("demoappv10.magedu.com", (2001, 2002));
+    let c = https_config("{mode: SIMPLE, credentialName: demoapp-cert}", &cert, &key);
+    let out = meshroute(&["check", cfg(&c)]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("Warning [MR0505]")
+                && l.contains("expired on 2002-01-01T00:00:00Z")),
+        "{text}"
+    );
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("expired-{}", std::process::id()));
+    let out = bootstrap_into(&c, &dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("MR0505"));
+}
+
+#[test]
+fn bootstrap_refuses_a_key_that_is_not_the_certificates_and_writes_nothing() {
+    let (cert, _) = certificate("demoappv10.magedu.com", (2020, 2090));
+    let (_, other_key) = certificate("other", (2020, 2090));
+    let c = https_config(
+        "{mode: SIMPLE, credentialName: demoapp-cert}",
+        &cert,
+        &other_key,
+    );
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("mismatch-{}", std::process::id()));
+    let out = bootstrap_into(&c, &dir);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("Error [MR0504]") && err.contains("Secret istio-system/demoapp-cert"),
+        "{err}"
+    );
+    assert!(!dir.exists(), "bootstrap wrote {}", dir.display());
+    // `check` says so too (exit 1), and proxy-config shows the secret WARMING.
+    let out = meshroute(&["check", cfg(&c)]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let text = run_ok(&["pc", "secret", "-c", cfg(&c)]);
+    assert!(text.contains("WARMING"), "{text}");
+}
+
+#[test]
+fn file_certificates_are_read_by_the_cli_and_shown_with_their_paths() {
+    let (cert, key) = certificate("demoappv10.magedu.com", (2020, 2090));
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let (cp, kp) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cp, &cert).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&kp, &key).unwrap_or_else(|e| panic!("{e}"));
+    let tls = format!(
+        "{{mode: SIMPLE, serverCertificate: {}, privateKey: {}}}",
+        cp.display(),
+        kp.display()
+    );
+    let c = https_config(&tls, &cert, &key);
+    let v = run_json(&["pc", "secret", "-c", cfg(&c), "-o", "json"]);
+    assert_eq!(v[0]["status"], "ACTIVE", "{v}");
+    assert_eq!(v[0]["keyMatches"], true);
+    assert_eq!(v[0]["files"][0], cp.display().to_string());
+    assert_eq!(v[0]["serialNumber"], "4217");
 }

@@ -19,6 +19,8 @@
 #![forbid(unsafe_code)]
 
 pub mod analyze;
+#[cfg(feature = "certs")]
+pub mod certs;
 pub mod check;
 pub mod compile;
 pub mod config;

@@ -8,9 +8,9 @@
 //! |---|---|
 //! | [`validate`]`(text)` | diagnostics (1-based line, UTF-16 column, code, severity, resource, field path, message) |
 //! | [`proxies`]`(text)` | the proxies the config implies: each Gateway selector as a gateway, each namespace with workloads as a sidecar |
-//! | [`tables`]`(text, proxy)` | `istioctl proxy-config` listeners/routes/clusters/endpoints for one proxy, plus a traffic graph |
+//! | [`tables`]`(text, proxy, now_ms)` | `istioctl proxy-config` listeners/routes/clusters/endpoints/secret for one proxy at `Date.now()`, plus a traffic graph |
 //! | [`simulate`]`(text, proxy, request)` | the routing decision for one request and its step-by-step trace |
-//! | [`envoy_config`]`(text, proxy)` | the files `meshroute bootstrap` would write for that proxy (bootstrap, ECDS, CDS, EDS) and the `--native` bootstrap |
+//! | [`envoy_config`]`(text, proxy)` | the files `meshroute bootstrap` would write for that proxy (bootstrap, ECDS, CDS, EDS, LDS, SDS) and the `--native` bootstrap, private keys and certificates redacted |
 //! | [`run_tests`]`(text, tests)` | route test cases (meshroute's `tests:` or istio-config-validator's `testCases:`) run on the config: pass/fail with the failures and trace, and coverage |
 //! | [`diff`]`(old, new)` | what `new` changes against `old`: proxy-config rows and the requests that route differently, per proxy |
 //!
@@ -32,6 +32,7 @@
 #![deny(unsafe_code)]
 
 use meshroute_core::analyze::AnalyzeOptions;
+use meshroute_core::certs;
 use meshroute_core::check::{check_resources, rejects};
 use meshroute_core::compile::compile;
 use meshroute_core::config::{parse_config, ProxyIdentity, ProxyKind};
@@ -71,10 +72,12 @@ pub fn proxies(text: &str) -> String {
     to_json(&proxies_value(text))
 }
 
-/// The four `istioctl proxy-config` views for one proxy, plus `graph` (listener → virtual hosts
-/// → routes → weighted clusters) and the compile diagnostics; `{"error"}` for a bad `proxy`.
-pub fn tables(text: &str, proxy: &str) -> String {
-    to_json(&tables_value(text, proxy))
+/// The five `istioctl proxy-config` views for one proxy (listeners, routes, clusters,
+/// endpoints, secrets), plus `graph` (listener → virtual hosts → routes → weighted clusters)
+/// and the compile and certificate diagnostics; `{"error"}` for a bad `proxy`. `now_ms` is
+/// `Date.now()`: the secrets' VALID CERT and the expiry warnings are at that time (NaN: none).
+pub fn tables(text: &str, proxy: &str, now_ms: f64) -> String {
+    to_json(&tables_value(text, proxy, now_ms))
 }
 
 /// Routes one request: `request` is `{"url", "method"?, "headers"?, "sourceIp"?,
@@ -445,11 +448,33 @@ fn parse_proxy(proxy: &str, l: &Loaded) -> Result<ProxyIdentity, String> {
 
 /// Listener → virtual hosts → routes → weighted destinations, for the traffic picture.
 fn graph(t: &RouteTable) -> Value {
-    let listeners: Vec<Value> = t
-        .listeners
-        .iter()
-        .map(|l| {
-            let rc = &t.route_configs[l.route_config];
+    // Each filter chain is drawn as its own entry point: the plaintext chain, then each TLS
+    // chain (an HTTPS server: SNI names, route configuration of its own).
+    let mut entries: Vec<(&meshroute_core::table::Listener, usize, Option<String>)> = Vec::new();
+    for l in &t.listeners {
+        if l.plaintext || l.filter_chains.is_empty() {
+            entries.push((l, l.route_config, None));
+        }
+        for c in &l.filter_chains {
+            let sni = if c.server_names.is_empty() {
+                "*".to_string()
+            } else {
+                c.server_names.join(",")
+            };
+            entries.push((
+                l,
+                c.route_config,
+                Some(format!(
+                    "TLS {} · SNI {sni}",
+                    views::tls_mode_name(c.tls.mode)
+                )),
+            ));
+        }
+    }
+    let listeners: Vec<Value> = entries
+        .into_iter()
+        .map(|(l, rci, tls)| {
+            let rc = &t.route_configs[rci];
             let vhosts: Vec<Value> = rc
                 .virtual_hosts
                 .iter()
@@ -507,6 +532,7 @@ fn graph(t: &RouteTable) -> Value {
                 "port": l.port,
                 "serverPorts": l.server_ports,
                 "routeConfig": rc.name,
+                "tls": tls,
                 "virtualHosts": vhosts,
             })
         })
@@ -514,15 +540,25 @@ fn graph(t: &RouteTable) -> Value {
     json!({ "listeners": listeners, "missingClusters": t.missing_clusters })
 }
 
-fn tables_value(text: &str, proxy: &str) -> Value {
+/// Milliseconds since the epoch (JavaScript's `Date.now()`) → Unix seconds; None for a value
+/// that is not a time (NaN, ±∞, `undefined` from JavaScript).
+fn unix_seconds(now_ms: f64) -> Option<i64> {
+    (now_ms.is_finite() && now_ms.abs() < 1e17).then(|| (now_ms / 1000.0).floor() as i64)
+}
+
+fn tables_value(text: &str, proxy: &str, now_ms: f64) -> Value {
     let l = load(text, false);
     let p = match parse_proxy(proxy, &l) {
         Ok(p) => p,
         Err(e) => return error(e),
     };
     let (table, mut diags) = compile(&l.res, &p);
+    // The browser reads no files: file certificates are shown as not read.
+    let files = certs::FileContents::new();
+    let now = unix_seconds(now_ms);
+    diags.extend(certs::certificate_diagnostics(&l.res, &table, &files, now));
     diag::sort(&mut diags);
-    let mut v = views::tables_json(&table);
+    let mut v = views::tables_json(&table, &files, now.unwrap_or(0));
     if let Value::Object(m) = &mut v {
         m.insert("graph".into(), graph(&table));
         m.insert("diagnostics".into(), json!(diags));
@@ -556,6 +592,13 @@ fn plugin_config(text: &str, l: &Loaded, p: &ProxyIdentity) -> Result<String, St
     } else {
         out.insert("resources".into(), Value::String(text.to_string()));
     }
+    // The page shows this file: Secrets go in as documents whose keys are redacted and whose
+    // certificates are named by fingerprint (the file `meshroute bootstrap` writes has them).
+    if !l.res.secrets.is_empty() {
+        if let Some(r) = out.get_mut("resources") {
+            *r = redact::resources(r);
+        }
+    }
     out.insert("proxy".into(), json!(p));
     out.entry("accessLogState").or_insert(Value::Bool(false));
     Ok(Value::Object(out).to_string())
@@ -576,7 +619,18 @@ fn envoy_config_value(text: &str, proxy: &str) -> Value {
         Err(e) => return error(e),
     };
     let (table, mut diags) = compile(&l.res, &p);
+    diags.extend(certs::certificate_diagnostics(
+        &l.res,
+        &table,
+        &certs::FileContents::new(),
+        None,
+    ));
     diag::sort(&mut diags);
+    // As `meshroute bootstrap` refuses certificates Envoy cannot use.
+    if diags.iter().any(certs::refuses) {
+        let n = diags.iter().filter(|d| certs::refuses(d)).count();
+        return json!({"error": format!("meshroute bootstrap refuses this config: {n} TLS certificate(s) Envoy cannot use (see the diagnostics of the proxy-config tabs)"), "refused": true, "diagnostics": diags});
+    }
     // The listener: the config's listenerPort, else the first one the proxy has.
     let port = l
         .config
@@ -584,10 +638,12 @@ fn envoy_config_value(text: &str, proxy: &str) -> Value {
         .and_then(|c| c.listener_port)
         .or_else(|| table.listeners.first().map(|x| x.port))
         .unwrap_or(8080);
-    // As `meshroute bootstrap --bind 0.0.0.0` writes them: a listener per port of a gateway.
+    // A gateway gets one listener per port (`meshroute bootstrap`'s default, here bound to
+    // 0.0.0.0 as istioctl shows addresses); a sidecar one listener.
+    let per_port = p.kind == ProxyKind::Gateway && !table.listeners.is_empty();
     let o = meshroute_envoy_config::Options {
         listen: format!("0.0.0.0:{port}"),
-        bind: Some("0.0.0.0".into()),
+        bind: per_port.then(|| "0.0.0.0".to_string()),
         ..meshroute_envoy_config::Options::default()
     };
     let files = match meshroute_envoy_config::filter_files(&table, &o, &plugin, |_| Vec::new()) {
@@ -603,19 +659,38 @@ fn envoy_config_value(text: &str, proxy: &str) -> Value {
     for (name, text) in files.eds {
         list.push(json!({"path": format!("{}/{name}", o.cds_dir), "text": text}));
     }
+    list.push(json!({"path": format!("{}/{}", o.cds_dir, meshroute_envoy_config::LDS_FILE), "text": files.lds}));
+    for (name, text) in files.sds {
+        list.push(json!({"path": format!("{}/{name}", o.cds_dir), "text": redact::sds(&text), "redacted": true}));
+    }
     let native = match meshroute_envoy_config::native_bootstrap(&table, &o) {
         Ok(t) => json!({"path": "envoy.yaml", "text": t}),
         Err(e) => json!({"error": e}),
     };
+    let command = if per_port {
+        format!(
+            "meshroute bootstrap -c CONFIG -o DIR --bind 0.0.0.0 --wasm {}",
+            o.wasm
+        )
+    } else {
+        format!(
+            "meshroute bootstrap -c CONFIG -o DIR --listen {} --wasm {}",
+            o.listen, o.wasm
+        )
+    };
     json!({
         "proxy": p,
         "listen": o.listen,
-        "command": format!("meshroute bootstrap -c CONFIG -o DIR --bind 0.0.0.0 --wasm {}", o.wasm),
+        "bind": o.bind,
+        "command": command,
         "files": list,
         "native": native,
+        "redacted": !table.secrets.is_empty() || !l.res.secrets.is_empty(),
         "diagnostics": diags,
     })
 }
+
+mod redact;
 
 // ---------------------------------------------------------------------------------------------
 // simulate
@@ -958,10 +1033,11 @@ mod wasm {
         super::proxies(text)
     }
 
-    /// The proxy-config tables for `proxy` (JSON, or "" for the default), as a JSON string.
+    /// The proxy-config tables for `proxy` (JSON, or "" for the default) at `now_ms`
+    /// (`Date.now()`), as a JSON string.
     #[wasm_bindgen(js_name = tables)]
-    pub fn tables(text: &str, proxy: &str) -> String {
-        super::tables(text, proxy)
+    pub fn tables(text: &str, proxy: &str, now_ms: f64) -> String {
+        super::tables(text, proxy, now_ms)
     }
 
     /// The routing decision for `request` (JSON) on `proxy`, as a JSON string.

@@ -38,6 +38,9 @@ fn line_of(text: &str, needle: &str) -> u64 {
         .unwrap_or_else(|| panic!("{needle:?} not in text"))
 }
 
+/// `Date.now()` on 1 January 2030.
+const NOW: f64 = 1_893_456_000_000.0;
+
 const GATEWAY: &str = r#"{"kind":"gateway","namespace":"istio-system","labels":{"app":"istio-ingressgateway","istio":"ingressgateway"}}"#;
 
 #[test]
@@ -115,7 +118,7 @@ fn a_meshroute_config_file_is_accepted_too() {
     // The config's proxy comes first in the picker and is the default for tables.
     let p = parse(&proxies(&cfg));
     assert_eq!(p[0]["source"], "the config file's proxy");
-    let t = parse(&tables(&cfg, ""));
+    let t = parse(&tables(&cfg, "", NOW));
     assert_eq!(t["proxy"]["namespace"], "istio-system");
     assert_eq!(t["listeners"][0]["name"], "0.0.0.0_8080");
 }
@@ -148,14 +151,14 @@ fn proxies_is_never_empty() {
 #[test]
 fn a_picker_entry_round_trips_as_the_proxy_argument() {
     let p = parse(&proxies(&seed()));
-    let t = parse(&tables(&seed(), &p[0].to_string()));
+    let t = parse(&tables(&seed(), &p[0].to_string(), NOW));
     assert!(t.get("error").is_none(), "{t}");
     assert_eq!(t["listeners"][0]["port"], 8080);
 }
 
 #[test]
 fn gateway_tables_of_the_seed() {
-    let t = parse(&tables(&seed(), GATEWAY));
+    let t = parse(&tables(&seed(), GATEWAY, NOW));
     assert_eq!(t["listeners"].as_array().map(Vec::len), Some(1), "{t}");
     assert_eq!(t["listeners"][0]["name"], "0.0.0.0_8080");
     assert_eq!(t["listeners"][0]["destination"], "Route: http.8080");
@@ -198,7 +201,7 @@ fn bad_proxy_arguments_are_errors_not_panics() {
         r#"{"namespace":7}"#,
         r#"{"labels":{"a":1}}"#,
     ] {
-        let t = parse(&tables(&seed(), p));
+        let t = parse(&tables(&seed(), p, NOW));
         assert!(t["error"].is_string(), "{p}: {t}");
         let s = parse(&simulate(&seed(), p, r#"{"url":"http://x/"}"#));
         assert!(s["error"].is_string(), "{p}: {s}");
@@ -386,11 +389,16 @@ fn envoy_config_is_what_the_bootstrap_writes_and_its_plugin_config_round_trips()
             .collect::<String>(),
     )
     .unwrap();
+    // Listeners come from the LDS file: one per port the gateway listens on.
     assert!(
         boot["dynamic_resources"]["lds_config"].is_object(),
         "{boot}"
     );
-    let lds = parse(text(3));
+    let lds = files
+        .iter()
+        .find(|f| f["path"] == "cds/listeners.yaml")
+        .unwrap_or_else(|| panic!("no LDS file: {paths:?}"));
+    let lds = parse(lds["text"].as_str().unwrap());
     assert_eq!(
         lds["resources"][0]["address"]["socket_address"]["port_value"],
         8080
@@ -558,4 +566,191 @@ fn diff_reports_the_requests_a_change_routes_differently() {
         .unwrap_or("")
         .starts_with("### meshroute diff: 1 request"));
     assert_eq!(parse(&diff(&old, &old))["changedRequests"], 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTPS: the Envoy tab never shows a private key or a whole certificate
+
+/// A self-signed certificate and its key (PEM), valid 2020–2040.
+fn certificate(cn: &str) -> (String, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut p = rcgen::CertificateParams::new(vec![cn.to_string()]).unwrap();
+    p.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    p.not_after = rcgen::date_time_ymd(2040, 1, 1);
+    (p.self_signed(&key).unwrap().pem(), key.serialize_pem())
+}
+
+/// The seed with an HTTPS server (443 → 8443) using a `credentialName` Secret; `data: true`
+/// writes the Secret base64 in `data`, else as PEM in `stringData`.
+fn seed_with_tls_secret(cert: &str, key: &str, data: bool) -> String {
+    fn b64(s: &str) -> String {
+        const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let b = s.as_bytes();
+        let mut out = String::new();
+        for c in b.chunks(3) {
+            let n = (u32::from(c[0]) << 16)
+                | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+                | u32::from(*c.get(2).unwrap_or(&0));
+            for i in 0..4 {
+                out.push(if i <= c.len() {
+                    T[(n >> (18 - 6 * i) & 63) as usize] as char
+                } else {
+                    '='
+                });
+            }
+        }
+        out
+    }
+    let block = |k: &str, v: &str| {
+        format!(
+            "  {k}: |\n{}",
+            v.lines().map(|l| format!("    {l}\n")).collect::<String>()
+        )
+    };
+    let secret = if data {
+        format!("data:\n  tls.crt: {}\n  tls.key: {}\n", b64(cert), b64(key))
+    } else {
+        format!(
+            "stringData:\n{}{}",
+            block("tls.crt", cert),
+            block("tls.key", key)
+        )
+    };
+    // The seed's gateway Service already maps 443 to 8443.
+    let text = seed().replace(
+            "    hosts:\n    - demoappv10.magedu.com\n",
+            "    hosts:\n    - demoappv10.magedu.com\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [demoappv10.magedu.com]\n    tls: {mode: SIMPLE, credentialName: demoapp-cert}\n",
+        );
+    assert!(
+        text.contains("number: 443") && text.contains("targetPort: 8443"),
+        "the seed changed:\n{text}"
+    );
+    format!("{text}---\napiVersion: v1\nkind: Secret\nmetadata: {{name: demoapp-cert, namespace: istio-system}}\ntype: kubernetes.io/tls\n{secret}")
+}
+
+#[test]
+fn nothing_the_page_gets_holds_a_private_key_or_a_whole_certificate() {
+    let (cert, key) = certificate("demoappv10.magedu.com");
+    let fingerprint = meshroute_core::certs::parse_certificates(cert.as_bytes()).unwrap()[0]
+        .sha256
+        .clone();
+    for data in [false, true] {
+        let text = seed_with_tls_secret(&cert, &key, data);
+        let v = parse(&validate(&text));
+        assert_eq!(v["errors"], 0, "{v}");
+        let outputs = [
+            envoy_config(&text, ""),
+            tables(&text, "", NOW),
+            simulate(&text, "", r#"{"url": "https://demoappv10.magedu.com/"}"#),
+            validate(&text),
+        ];
+        // A line of the key's and of the certificate's base64 (PEM's 64 characters a line).
+        let key_line = key.lines().nth(1).unwrap();
+        let cert_line = cert.lines().nth(1).unwrap();
+        for out in &outputs {
+            for leak in ["PRIVATE KEY", "BEGIN CERTIFICATE", key_line, cert_line] {
+                assert!(
+                    !out.contains(leak),
+                    "{leak} in {}",
+                    &out[..out.len().min(300)]
+                );
+            }
+        }
+        // The Envoy tab has the LDS file with the TLS chain and the SDS file, redacted.
+        let v = parse(&outputs[0]);
+        assert!(v.get("error").is_none(), "{v}");
+        assert_eq!(v["redacted"], true);
+        let files = v["files"].as_array().unwrap();
+        let lds = files
+            .iter()
+            .find(|f| f["path"] == "cds/listeners.yaml")
+            .unwrap();
+        assert!(lds["text"]
+            .as_str()
+            .unwrap()
+            .contains("https.443.https.demoappv10-gateway.istio-system"));
+        let sds: Vec<&Value> = files
+            .iter()
+            .filter(|f| {
+                f["path"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with("cds/sds-"))
+            })
+            .collect();
+        assert_eq!(sds.len(), 1, "{files:?}");
+        let sds = parse(sds[0]["text"].as_str().unwrap());
+        let tc = &sds["resources"][0]["tls_certificate"];
+        assert_eq!(tc["private_key"]["inline_string"], redact::KEY_PLACEHOLDER);
+        let chain = tc["certificate_chain"]["inline_string"].as_str().unwrap();
+        assert!(
+            chain.contains(&fingerprint) && chain.contains("CN=rcgen self signed cert"),
+            "{chain}"
+        );
+        // The ECDS file's embedded Secret names the certificate by fingerprint too.
+        assert!(files[1]["text"].as_str().unwrap().contains(&fingerprint));
+        // The proxy-config tabs: a row per filter chain and the Secrets table.
+        let t = parse(&outputs[1]);
+        let matches: Vec<&str> = t["listeners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["match"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            matches,
+            ["ALL", "SNI: demoappv10.magedu.com; Trans: tls (SIMPLE)"]
+        );
+        let s = &t["secrets"][0];
+        assert_eq!(s["resourceName"], "kubernetes://demoapp-cert");
+        assert_eq!(
+            (
+                s["type"].as_str(),
+                s["status"].as_str(),
+                s["validCert"].as_bool()
+            ),
+            (Some("Cert Chain"), Some("ACTIVE"), Some(true))
+        );
+        assert_eq!(s["sha256"], fingerprint.as_str());
+        assert_eq!(s["notAfter"], "2040-01-01T00:00:00Z");
+    }
+}
+
+#[test]
+fn a_key_that_is_not_the_certificates_is_refused_in_the_envoy_tab_too() {
+    let (cert, _) = certificate("demoappv10.magedu.com");
+    let (_, other) = certificate("other");
+    let text = seed_with_tls_secret(&cert, &other, false);
+    let v = parse(&envoy_config(&text, ""));
+    assert_eq!(v["refused"], true, "{v}");
+    let t = parse(&tables(&text, "", NOW));
+    assert_eq!(t["secrets"][0]["status"], "WARMING");
+    assert!(
+        t["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "MR0504"),
+        "{t}"
+    );
+    // After its validity the certificate is not valid, and the tables say so.
+    let t = parse(&tables(
+        &seed_with_tls_secret(&cert, &certificate("x").1, false),
+        "",
+        2_300_000_000_000.0,
+    ));
+    assert!(
+        t["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "MR0505"),
+        "{t}"
+    );
+    // Without a time (NaN from JavaScript) nothing is said about validity.
+    let t = parse(&tables(&text, "", f64::NAN));
+    assert!(t["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["code"] != "MR0505"));
 }

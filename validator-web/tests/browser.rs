@@ -286,7 +286,7 @@ fn walkthrough(browser: &Browser) {
          return {visible: !p.hidden,
                  files: [...p.querySelectorAll('details.envoy-file summary code')].map(c => c.textContent),
                  bootstrap: p.querySelector('details.envoy-file pre')?.textContent ?? '',
-                 listeners: [...p.querySelectorAll('details.envoy-file')]
+                 lds: [...p.querySelectorAll('details.envoy-file')]
                         .find(d => d.querySelector('summary code').textContent === 'cds/listeners.yaml')
                         ?.querySelector('pre').textContent ?? '',
                  eds: [...p.querySelectorAll('details.envoy-file')]
@@ -307,12 +307,13 @@ fn walkthrough(browser: &Browser) {
         "{envoy}"
     );
     let bootstrap = envoy["bootstrap"].as_str().unwrap_or("");
-    assert!(bootstrap.contains("lds_config"), "{bootstrap}");
-    let listeners = envoy["listeners"].as_str().unwrap_or("");
-    assert!(listeners.contains("\"port_value\": 8080"), "{listeners}");
+    let lds = envoy["lds"].as_str().unwrap_or("");
+    assert!(lds.contains("\"port_value\": 8080"), "{lds}");
+    // The bootstrap names the LDS file; the listeners' HTTP filters take the filter from ECDS.
+    assert!(bootstrap.contains("cds/listeners.yaml"), "{bootstrap}");
     assert!(
-        listeners.contains("envoy.extensions.filters.http.wasm.v3.Wasm"),
-        "{listeners}"
+        lds.contains("envoy.extensions.filters.http.wasm.v3.Wasm"),
+        "{lds}"
     );
     let eds = envoy["eds"].as_str().unwrap_or("");
     for ip in ["127.0.10.31", "127.0.10.32", "127.0.10.33"] {
@@ -326,6 +327,69 @@ fn walkthrough(browser: &Browser) {
     assert!(png.starts_with(b"\x89PNG"), "screenshot is not a PNG");
     let shot = artifacts.join(format!("validator-web{}.png", browser.suffix));
     std::fs::write(&shot, &png).unwrap_or_else(|e| panic!("{}: {e}", shot.display()));
+
+    // 4c. HTTPS: a server on 443 with a credentialName Secret. The listeners show its filter
+    // chain, the Secrets tab its certificate, and no tab shows a key or a whole certificate.
+    let key = rcgen::KeyPair::generate().expect("key");
+    let cert = rcgen::CertificateParams::new(vec!["demoappv10.magedu.com".to_string()])
+        .expect("params")
+        .self_signed(&key)
+        .expect("cert")
+        .pem();
+    let key = key.serialize_pem();
+    let block = |pem: &str| {
+        pem.lines()
+            .map(|l| format!("    {l}\n"))
+            .collect::<String>()
+    };
+    let tls = seed.replace(
+        "    hosts:\n    - demoappv10.magedu.com\n",
+        "    hosts:\n    - demoappv10.magedu.com\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [demoappv10.magedu.com]\n    tls: {mode: SIMPLE, credentialName: demoapp-cert}\n",
+    ) + &format!(
+        "---\napiVersion: v1\nkind: Secret\nmetadata: {{name: demoapp-cert, namespace: istio-system}}\ntype: kubernetes.io/tls\nstringData:\n  tls.crt: |\n{}  tls.key: |\n{}",
+        block(&cert),
+        block(&key)
+    );
+    s.paste(&tls);
+    s.wait(
+        "the HTTPS filter chain in the listeners",
+        "return [...document.querySelectorAll('#table-listeners td')].some(c => c.textContent.startsWith('SNI: demoappv10.magedu.com'))",
+    );
+    s.click("#tab-secrets");
+    let secrets = s.exec(
+        "return [...document.querySelectorAll('#table-secrets tbody tr')].map(r => [...r.cells].map(c => c.textContent));",
+        json!([]),
+    );
+    assert_eq!(secrets[0][0], "kubernetes://demoapp-cert", "{secrets}");
+    assert_eq!(secrets[0][2], "ACTIVE", "{secrets}");
+    assert_eq!(secrets[0][7].as_str().map(str::len), Some(64), "{secrets}");
+    s.click("#tab-envoy");
+    let page = s.exec(
+        "const p = document.getElementById('panel-envoy');
+         return {files: [...p.querySelectorAll('details.envoy-file summary code')].map(c => c.textContent),
+                 text: [...document.querySelectorAll('pre, td, p, textarea:not(#editor)')].map(e => e.textContent).join('\\n')};",
+        json!([]),
+    );
+    let files = page["files"].as_array().cloned().unwrap_or_default();
+    assert!(
+        files
+            .iter()
+            .any(|f| f.as_str().is_some_and(|f| f.starts_with("cds/sds-"))),
+        "{page}"
+    );
+    let text = page["text"].as_str().unwrap_or("");
+    for leak in [
+        "PRIVATE KEY",
+        "BEGIN CERTIFICATE",
+        key.lines().nth(1).unwrap_or("?"),
+    ] {
+        assert!(!text.contains(leak), "{leak} shown in the page");
+    }
+    assert!(
+        text.contains("private key redacted"),
+        "the SDS file is not shown redacted"
+    );
+    s.click("#tab-endpoints");
 
     // 5. The walkthrough's question: why is the request a 404 before the VirtualService exists?
     s.exec(

@@ -414,19 +414,21 @@ function table(id, caption, headers, rows) {
 }
 
 function refreshTables() {
-  const t = call(mr.tables, state.text, currentProxy());
+  // Certificates are judged at the browser's clock (core has none).
+  const t = call(mr.tables, state.text, currentProxy(), Date.now());
   state.tables = t;
   if (t.error) {
-    for (const n of ['listeners', 'routes', 'clusters', 'endpoints', 'envoy']) $(`panel-${n}`).replaceChildren(el('p', { class: 'error' }, t.error));
+    for (const n of ['listeners', 'routes', 'clusters', 'endpoints', 'secrets', 'envoy']) $(`panel-${n}`).replaceChildren(el('p', { class: 'error' }, t.error));
     return;
   }
   const notes = t.diagnostics || [];
   $('compile-notes').replaceChildren(...notes.map((d) => el('p', { class: `note sev-${d.severity}` },
     el('button', { type: 'button', class: 'link', onclick: () => focusAt(d.line, d.columnUtf16) }, `${d.line}:${d.columnUtf16}`),
     ` [${d.code}] ${resourceKey(d)}: ${d.message}`)));
+  // One row per filter chain: an HTTPS server's chain matches its SNI names (TLS mode after).
   $('panel-listeners').replaceChildren(table('table-listeners', 'istioctl proxy-config listeners',
     ['ADDRESSES', 'PORT', 'MATCH', 'DESTINATION', 'GATEWAYS'],
-    t.listeners.map((l) => [l.addresses, l.port, l.match, l.destination, (l.gateways || []).join(', ')])));
+    t.listeners.map((l) => [l.addresses, l.port, l.match, l.destination, (l.gateway ? [l.gateway] : l.gateways || []).join(', ')])));
   $('panel-routes').replaceChildren(table('table-routes', 'istioctl proxy-config routes',
     ['NAME', 'VHOST NAME', 'DOMAINS', 'MATCH', 'VIRTUAL SERVICE', 'ACTION'],
     t.routes.map((r) => [r.name, r.vhostName, domains(r.domains), r.match, r.virtualService, r.action])));
@@ -436,6 +438,11 @@ function refreshTables() {
   $('panel-endpoints').replaceChildren(table('table-endpoints', 'istioctl proxy-config endpoints',
     ['ENDPOINT', 'STATUS', 'OUTLIER CHECK', 'CLUSTER', 'WEIGHT', 'SOURCE'],
     t.endpoints.map((e) => [e.endpoint, e.status, e.outlierCheck, e.cluster, e.weight, e.source])));
+  // Certificates by serial, dates and fingerprint: never a key or a whole certificate.
+  $('panel-secrets').replaceChildren(table('table-secrets', 'istioctl proxy-config secret',
+    ['RESOURCE NAME', 'TYPE', 'STATUS', 'VALID CERT', 'SERIAL NUMBER', 'NOT AFTER', 'NOT BEFORE', 'SHA-256', 'SOURCE'],
+    (t.secrets || []).map((x) => [x.resourceName, x.type, x.status, String(x.validCert), x.serialNumber, x.notAfter, x.notBefore,
+      el('code', { class: 'fingerprint', title: x.subject }, x.sha256), [x.source, ...x.notes].join(' · ')])));
   refreshEnvoy();
 }
 
@@ -459,12 +466,15 @@ function refreshEnvoy() {
     panel.replaceChildren(el('p', { class: 'error' }, v.error));
     return;
   }
-  panel.replaceChildren(
+  // replaceChildren takes nodes, not arrays (an array would be shown as text): flatten here.
+  panel.replaceChildren(...[
     el('p', { class: 'hint' }, 'What ', el('code', {}, v.command),
-      ' writes: the bootstrap, the filter’s configuration (ECDS) and the clusters with their endpoints (CDS, EDS). Re-running it replaces the watched files and Envoy reloads them in place.'),
+      ' writes: the bootstrap, the filter’s configuration (ECDS), the clusters with their endpoints (CDS, EDS), the listeners (LDS) and the certificates (SDS). Re-running it replaces the watched files and Envoy reloads them in place.'),
+    v.redacted ? el('p', { class: 'hint', id: 'envoy-redacted' }, 'Shown redacted: private keys are replaced by a placeholder and certificates by their SHA-256 fingerprint and subject (the files written hold them; SDS files are written readable by their owner only).') : null,
     ...v.files.map((f, i) => fileBlock(f.path, f.text, i === 0)),
     el('h3', {}, 'With ', el('code', {}, '--native'), ': the routes and clusters istiod would generate, without the filter'),
-    v.native.error ? el('p', { class: 'error' }, v.native.error) : fileBlock(v.native.path, v.native.text, false));
+    v.native.error ? el('p', { class: 'error' }, v.native.error) : fileBlock(v.native.path, v.native.text, false),
+  ].flat().filter(Boolean));
 }
 
 function domains(d) {
@@ -593,19 +603,20 @@ function renderPath() {
     endpointsByCluster.get(e.cluster).push(e);
   }
   for (const l of t.graph.listeners) {
-    const lHl = !!d && d.listener === l.name;
-    const ln = node(0, 'l:' + l.name, l.name, `route ${l.routeConfig}`, lHl);
+    const lHl = !!d && d.listener === l.name && (!d.routeConfig || d.routeConfig === l.routeConfig);
+    const lid = `l:${l.name}:${l.routeConfig}`;
+    const ln = node(0, lid, l.name, l.tls ? `${l.tls} · route ${l.routeConfig}` : `route ${l.routeConfig}`, lHl);
     for (const vh of l.virtualHosts) {
       const vHl = lHl && d.virtualHost === vh.name;
-      const vn = node(1, `v:${l.name}:${vh.name}`, vh.name, domains(vh.domains), vHl);
+      const vn = node(1, `v:${lid}:${vh.name}`, vh.name, domains(vh.domains), vHl);
       edges.push({ a: ln, b: vn, hl: vHl });
       if (!vh.routes.length) {
-        const rn = node(2, `r:${l.name}:${vh.name}:none`, vh.requireTls ? '301 → https' : '404 (no route)', vh.requireTls ? 'httpsRedirect' : 'no VirtualService', vHl, { reply: true });
+        const rn = node(2, `r:${lid}:${vh.name}:none`, vh.requireTls ? '301 → https' : '404 (no route)', vh.requireTls ? 'httpsRedirect' : 'no VirtualService', vHl, { reply: true });
         edges.push({ a: vn, b: rn, hl: vHl });
       }
       for (const r of vh.routes) {
         const rHl = vHl && d.routeIndex === r.index;
-        const rn = node(2, `r:${l.name}:${vh.name}:${r.index}`, r.match, r.virtualService || r.name, rHl, { reply: r.kind !== 'forward' });
+        const rn = node(2, `r:${lid}:${vh.name}:${r.index}`, r.match, r.virtualService || r.name, rHl, { reply: r.kind !== 'forward' });
         edges.push({ a: vn, b: rn, hl: rHl });
         if (r.kind !== 'forward') {
           rn.sub = `${r.label}${r.virtualService ? ' · ' + r.virtualService : ''}`;
@@ -739,7 +750,7 @@ function renderDiff(v) {
     if (p.requests.length) {
       parts.push(table(null, 'requests that route differently', ['request', 'before', 'after', 'rule'],
         p.requests.map((r) => [el('code', {}, r.request), r.before, r.after,
-          r.location ? locationButton(r.location.file, r.location.line, r.location.column) : '']))));
+          r.location ? locationButton(r.location.file, r.location.line, r.location.column) : ''])));
     }
     if (p.rows.length) {
       const sign = { added: '+', removed: '−', changed: '~' };

@@ -64,16 +64,29 @@ export interface ProxyEntry extends ProxyIdentity {
 }
 export type ProxiesResult = ProxyEntry[];
 
+/** One filter chain of a listener (istioctl shows a row per chain). */
 export interface ListenerRow {
   name: string;
   addresses: string;
   port: number;
+  /** `ALL`, `Trans: raw_buffer` (plaintext beside TLS chains), `SNI: a.com,b.com; Trans: tls (SIMPLE)` */
   match: string;
-  /** `Route: http.8080` */
+  /** `Route: http.8080`, `Route: https.443.NAME.GATEWAY.NS` */
   destination: string;
   routeConfig: string;
   serverPorts: number[];
   gateways: string[];
+  /** A TLS chain's name (its route configuration's); null for plaintext. */
+  filterChain: string | null;
+  /** SNI names; empty: any. */
+  serverNames: string[];
+  tlsMode: 'SIMPLE' | 'MUTUAL' | 'OPTIONAL_MUTUAL' | null;
+  /** SDS names of the certificate and the CA (see SecretRow.resourceName). */
+  certificate: string | null;
+  ca: string | null;
+  /** `ns/name` of the Gateway and the server's index, for a TLS chain. */
+  gateway: string | null;
+  server: number | null;
 }
 
 export interface RouteRow {
@@ -119,6 +132,33 @@ export interface EndpointRow {
   source: string;
 }
 
+/** `istioctl proxy-config secret`: a certificate chain or CA bundle, never a key or a whole certificate. */
+export interface SecretRow {
+  /** `kubernetes://NAME`, `kubernetes://NAME-cacert`, `file-cert:CERT~KEY`, `file-root:CA` */
+  resourceName: string;
+  type: 'Cert Chain' | 'CA';
+  /** WARMING: Envoy cannot use it (see notes); UNKNOWN: files the browser cannot read. */
+  status: 'ACTIVE' | 'WARMING' | 'UNKNOWN';
+  /** Whether tables()' nowMs lies in the leaf's validity. */
+  validCert: boolean;
+  /** Lower-case hex, as istioctl prints it. */
+  serialNumber: string;
+  /** RFC 3339 UTC, `2024-08-15T07:46:24Z` */
+  notAfter: string;
+  notBefore: string;
+  /** SHA-256 of the leaf certificate (DER), lower-case hex. */
+  sha256: string;
+  subject: string;
+  issuer: string;
+  dnsNames: string[];
+  certificates: number;
+  /** `Secret ns/name`, `file /etc/certs/cert.pem` */
+  source: string;
+  files: string[];
+  keyMatches: boolean | null;
+  notes: string[];
+}
+
 export interface GraphRoute {
   /** Position in its virtual host (matches SimulateResult.routeIndex). */
   index: number;
@@ -136,20 +176,23 @@ export interface Graph {
     port: number;
     serverPorts: number[];
     routeConfig: string;
+    /** A TLS filter chain: `TLS SIMPLE · SNI a.com`; null for plaintext. One entry per chain. */
+    tls: string | null;
     virtualHosts: { name: string; domains: string[]; requireTls: boolean; routes: GraphRoute[] }[];
   }[];
   missingClusters: string[];
 }
 
-/** tables(text, proxy) */
+/** tables(text, proxy, nowMs) */
 export interface TablesResult {
   proxy: ProxyIdentity;
   listeners: ListenerRow[];
   routes: RouteRow[];
   clusters: ClusterRow[];
   endpoints: EndpointRow[];
+  secrets: SecretRow[];
   graph: Graph;
-  /** What compiling for this proxy noticed (dropped routes, …). */
+  /** What compiling for this proxy noticed (dropped routes, skipped TLS servers, …) and the certificate checks (MR05xx; expiry at nowMs). */
   diagnostics: Diagnostic[];
 }
 
@@ -223,6 +266,8 @@ export interface SimulateResult {
 export interface EnvoyFile {
   path: string;
   text: string;
+  /** SDS files: private keys replaced by a placeholder, certificates by fingerprint and subject. */
+  redacted?: boolean;
 }
 
 /** envoyConfig(text, proxy): the Envoy configuration the bootstrap would give this proxy. */
@@ -230,18 +275,23 @@ export interface EnvoyConfigResult {
   proxy: ProxyIdentity;
   /** `IP:PORT` the listener binds in these files (the proxy's first listener port). */
   listen: string;
+  /** A gateway: the IP its per-port listeners bind (`--bind`); null for one listener. */
+  bind: string | null;
   /** The `meshroute bootstrap` command that writes the same files. */
   command: string;
-  /** `envoy.yaml` (the bootstrap), `ecds/meshroute.yaml`, `cds/clusters.yaml`, then `cds/eds-*.yaml`. */
+  /** `envoy.yaml` (the bootstrap), `ecds/meshroute.yaml`, `cds/clusters.yaml`, `cds/eds-*.yaml`, `cds/listeners.yaml`, then `cds/sds-*.yaml`. */
   files: EnvoyFile[];
+  /** Whether Secrets were redacted (in the SDS files and the ECDS file's resources). */
+  redacted: boolean;
   /** The `--native` bootstrap (routes and STATIC clusters, no filter), or why there is none. */
   native: EnvoyFile | ErrorResult;
   diagnostics: Diagnostic[];
 }
 
-/** envoyConfig() when the filter would refuse the config (rejecting diagnostics). */
+/** envoyConfig() when the filter would refuse the config (rejecting diagnostics) or bootstrap its certificates. */
 export interface EnvoyConfigRefused extends ErrorResult {
   refused: true;
+  diagnostics?: Diagnostic[];
 }
 
 /** runTests(text, tests): one route test case's result (as `meshroute test -o json`). */
@@ -308,7 +358,8 @@ export interface DiffResult {
 
 export type Validate = (text: string) => string; // ValidateResult
 export type Proxies = (text: string) => string; // ProxiesResult
-export type Tables = (text: string, proxy: string) => string; // TablesResult | ErrorResult
+/** nowMs: `Date.now()` (certificates are judged at it; NaN: not judged). */
+export type Tables = (text: string, proxy: string, nowMs: number) => string; // TablesResult | ErrorResult
 export type Simulate = (text: string, proxy: string, request: string) => string; // SimulateResult | ErrorResult
 export type EnvoyConfig = (text: string, proxy: string) => string; // EnvoyConfigResult | EnvoyConfigRefused | ErrorResult
 export type RunTests = (text: string, tests: string) => string; // TestsResult | ErrorResult

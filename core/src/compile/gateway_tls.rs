@@ -17,8 +17,22 @@ use crate::table::*;
 /// A TLS server's certificate cannot be used: `meshroute bootstrap` refuses the config (a
 /// listener without its certificate would never serve, and Envoy would keep the old one).
 pub const TLS_CREDENTIAL: &str = "MR0501";
-/// A TLS setting meshroute does not enforce (ISTIO_MUTUAL, AUTO_PASSTHROUGH, CRLs, …).
+/// Reserved: the TLS settings meshroute does not enforce (ISTIO_MUTUAL, AUTO_PASSTHROUGH,
+/// caCrl, …) are MR0201 warnings from validate's one table (validate/enforcement.rs), which
+/// also writes docs/FEATURES.md's rows; compile no longer repeats them.
 pub const TLS_NOT_ENFORCED: &str = "MR0502";
+/// A certificate chain, CA bundle or private key that is not PEM Envoy can use (error: refused
+/// like [`TLS_CREDENTIAL`]), or a certificate file that cannot be read to check it (warning).
+/// Checked by [`crate::certs::certificate_diagnostics`], outside compile: the filter does not
+/// link the X.509 parser.
+pub const TLS_BAD_CERTIFICATE: &str = "MR0503";
+/// A private key that does not belong to its certificate (error: refused).
+pub const TLS_KEY_MISMATCH: &str = "MR0504";
+/// A certificate expired or not yet valid at the caller's "now" (warning, with the date).
+pub const TLS_CERT_VALIDITY: &str = "MR0505";
+/// A TLS server skipped because an earlier server on the same port already has one of its
+/// hosts (warning; istiod skips it too: pilot/pkg/model/gateway.go `mergeGateways`).
+pub const TLS_DUPLICATE_HOST: &str = "MR0506";
 
 /// Istio's names for `minProtocolVersion`/`maxProtocolVersion` → Envoy's.
 fn envoy_tls_version(v: &str) -> Option<&'static str> {
@@ -134,6 +148,9 @@ impl<'a> Cx<'a> {
             Some(ServerTlsMode::OptionalMutual) => TlsMode::OptionalMutual,
             _ => return None,
         };
+        if !self.claim_tls_hosts(g, si) {
+            return None;
+        }
         let fail = |cx: &mut Self, field: &str, msg: String| {
             cx.diags.push(cx.res.diag(
                 g,
@@ -149,10 +166,18 @@ impl<'a> Cx<'a> {
         } else {
             let (Some(cert), Some(key)) = (tls.server_certificate.clone(), tls.private_key.clone())
             else {
+                let lists = !tls.credential_names.is_empty() || !tls.tls_certificates.is_empty();
                 fail(
                     self,
                     "credentialName",
-                    "a TLS server needs credentialName, or serverCertificate and privateKey".into(),
+                    format!(
+                        "a TLS server needs credentialName, or serverCertificate and privateKey{}",
+                        if lists {
+                            " (meshroute does not read credentialNames or tlsCertificates)"
+                        } else {
+                            ""
+                        }
+                    ),
                 );
                 return None;
             };
@@ -183,15 +208,8 @@ impl<'a> Cx<'a> {
             };
             (cert_name, ca)
         };
-        if tls.ca_crl.is_some() {
-            self.diags.push(self.res.diag(
-                g,
-                TLS_NOT_ENFORCED,
-                Severity::Warning,
-                &format!("{path}.caCrl"),
-                "caCrl is not enforced: revoked client certificates are accepted",
-            ));
-        }
+        // caCrl, credentialNames, tlsCertificates …: MR0201 warnings, from validate's single
+        // table of what is not enforced (validate/enforcement.rs).
         Some(ServerTls {
             mode,
             certificate,
@@ -214,6 +232,63 @@ impl<'a> Cx<'a> {
     }
 }
 
+impl<'a> Cx<'a> {
+    /// Istio's `CheckDuplicates` (pilot/pkg/model/gateway.go `mergeGateways`): a TLS server one
+    /// of whose hosts an earlier TLS server on the same port already has is skipped whole (the
+    /// earlier server keeps the host), because Envoy refuses a listener with two filter chains
+    /// matching the same SNI. Gateways are visited in creation order, servers as written.
+    /// Unlike Istio, hosts are compared as SNI names (namespace dropped, lower case) and
+    /// whatever their `bind` (meshroute gives every server on a port one listener), so that no
+    /// two chains of a listener ever match the same name. Keyed by the server port (Istio: the
+    /// port it resolves to, the same for every Service but one mapping two ports to one
+    /// targetPort). Returns whether the server keeps its hosts.
+    pub(super) fn claim_tls_hosts(&mut self, g: &Object<Gateway>, si: usize) -> bool {
+        let server = &g.spec.servers[si];
+        let port = server
+            .port
+            .as_ref()
+            .and_then(|p| p.number)
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(0);
+        let mut names: Vec<String> = Vec::new();
+        for h in &server.hosts {
+            let n = crate::host::split_server_host(h).1.to_ascii_lowercase();
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        let known = self.tls_hosts.entry(port).or_default();
+        let dups: Vec<String> = names
+            .iter()
+            .filter_map(|n| {
+                known
+                    .iter()
+                    .find(|(k, _)| k == n)
+                    .map(|(k, owner)| format!("{k} ({owner})"))
+            })
+            .collect();
+        if dups.is_empty() {
+            let owner = format!(
+                "Gateway {}/{} spec.servers[{si}]",
+                g.meta.namespace, g.meta.name
+            );
+            known.extend(names.into_iter().map(|n| (n, owner.clone())));
+            return true;
+        }
+        self.diags.push(self.res.diag(
+            g,
+            TLS_DUPLICATE_HOST,
+            Severity::Warning,
+            &format!("spec.servers[{si}].hosts"),
+            format!(
+                "this TLS server on port {port} is skipped, as istiod skips it: an earlier TLS server on the port already has {}",
+                dups.join(", ")
+            ),
+        ));
+        false
+    }
+}
+
 /// SNI names for a server's hosts: the names without their namespace; none (any SNI) when a
 /// host is `*` (gateway.go `getSNIHostsForServer`).
 pub(super) fn sni_hosts(hosts: &[String]) -> Vec<String> {
@@ -230,3 +305,6 @@ pub(super) fn sni_hosts(hosts: &[String]) -> Vec<String> {
     }
     out
 }
+
+#[cfg(all(test, feature = "certs"))]
+mod tests;

@@ -46,9 +46,12 @@ pub use gateway_api::{
     codes as gateway_api_codes, status as gateway_api_status,
     GATEWAY_NAME_LABEL as GATEWAY_API_NAME_LABEL,
 };
-pub use gateway_tls::{TLS_CREDENTIAL, TLS_NOT_ENFORCED};
+pub use gateway_tls::{
+    TLS_BAD_CERTIFICATE, TLS_CERT_VALIDITY, TLS_CREDENTIAL, TLS_DUPLICATE_HOST, TLS_KEY_MISMATCH,
+    TLS_NOT_ENFORCED,
+};
 pub use retry::default_retry;
-pub use route::grpc_code;
+pub use route::{decode_base64, grpc_code};
 pub use sidecar::apply_outbound_traffic_policy;
 
 use crate::config::{ProxyIdentity, ProxyKind};
@@ -75,6 +78,7 @@ pub fn compile(res: &Resources, proxy: &ProxyIdentity) -> (RouteTable, Vec<Diagn
         },
         drs: DrIndex::build(res, proxy),
         missing: HashMap::new(),
+        tls_hosts: HashMap::new(),
     };
     cx.build_clusters();
     match proxy.kind {
@@ -96,6 +100,9 @@ struct Cx<'a> {
     drs: DrIndex<'a>,
     /// Index of `table.missing_clusters`.
     missing: HashMap<String, u32>,
+    /// Gateway: the SNI hosts TLS servers have claimed, by server port, with the server that
+    /// claimed each (`gateway_tls::claim_tls_hosts`).
+    tls_hosts: HashMap<u32, Vec<(String, String)>>,
 }
 
 impl Cx<'_> {

@@ -571,7 +571,9 @@ pub(super) fn go_to_rust_replacement(r: &str) -> String {
     out
 }
 
-pub(super) fn decode_base64(s: &str) -> String {
+/// Standard base64 (characters outside the alphabet skipped), lossy UTF-8: how Secret `data`
+/// values are read.
+pub fn decode_base64(s: &str) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut bits = 0u32;
     let mut n = 0;

@@ -47,7 +47,16 @@ static TABLE: &[(&str, &str)] = &[
     ("DestinationRule {policy}.connectionPool.http.useClientProtocol", "the upstream HTTP protocol is chosen by Envoy's cluster, which the filter does not configure"),
     ("DestinationRule {policy}.connectionPool.http.maxConcurrentStreams", CONNECTION),
     ("DestinationRule {policy}.connectionPool.http.http2KeepAlive", CONNECTION),
-    ("Gateway spec.servers[*].tls!httpsRedirect", "TLS termination and certificates are Envoy listener configuration (the bootstrap's), not the filter's; only httpsRedirect is applied"),
+    // HTTPS servers with SIMPLE, MUTUAL and OPTIONAL_MUTUAL are terminated (listener filter
+    // chains, SDS certificates); these parts of `tls` are not.
+    ("Gateway spec.servers[*].tls.mode=ISTIO_MUTUAL", "Istio's mutual TLS needs Istio's CA and workload certificates, which meshroute does not have; the server gets no filter chain"),
+    ("Gateway spec.servers[*].tls.mode=AUTO_PASSTHROUGH", "AUTO_PASSTHROUGH routes by SNI to Istio's outbound_.PORT_.SUBSET_.HOST cluster names, which meshroute does not build; the server gets no filter chain"),
+    ("Gateway spec.servers[*].tls.mode=PASSTHROUGH", "TLS passthrough is not served yet; the server gets no filter chain"),
+    ("Gateway spec.servers[*].tls.caCrl", "no revocation list is given to Envoy: revoked client certificates are accepted"),
+    ("Gateway spec.servers[*].tls.credentialNames", "meshroute reads one certificate per server, from credentialName (or serverCertificate/privateKey)"),
+    ("Gateway spec.servers[*].tls.tlsCertificates", "meshroute reads one certificate per server, from credentialName (or serverCertificate/privateKey)"),
+    ("Gateway spec.servers[*].tls.caCertCredentialName", "the client CA comes from the credentialName Secret's ca.crt (or cacert) or the NAME-cacert Secret"),
+    ("Gateway spec.servers[*].tls.insecureSkipVerify", "client certificates are verified as the mode says"),
     ("Gateway spec.servers[*].bind", "Envoy's listeners come from the bootstrap; the filter cannot bind addresses"),
     ("Gateway spec.servers[*].defaultEndpoint", "Envoy's listeners and clusters come from the bootstrap; the filter cannot forward to a default endpoint"),
     // TLS and TCP routes are Envoy tcp_proxy chains on gateway listeners (meshroute bootstrap);

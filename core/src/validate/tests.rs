@@ -1332,15 +1332,31 @@ fn not_enforced_fields_warn_once_per_field() {
 }
 
 #[test]
-fn gateway_https_redirect_is_enforced_but_certificates_are_not() {
+fn gateway_https_termination_is_enforced_and_the_rest_of_tls_warns() {
     let d = run(&doc(GW, "servers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: [a.com]\n  tls: {httpsRedirect: true}"));
     assert!(of(&d, codes::NOT_ENFORCED).is_empty(), "{d:#?}");
-    let d = run(&doc(GW, "servers:\n- port: {number: 443, name: https, protocol: HTTPS}\n  hosts: [a.com]\n  tls: {mode: SIMPLE, credentialName: c}\n  bind: 0.0.0.0"));
+    // SIMPLE, MUTUAL, OPTIONAL_MUTUAL with their certificates, versions, ciphers and client
+    // checks are terminated by Envoy's filter chains.
+    let d = run(&doc(GW, "servers:\n- port: {number: 443, name: https, protocol: HTTPS}\n  hosts: [a.com]\n  tls: {mode: SIMPLE, credentialName: c, minProtocolVersion: TLSV1_3, cipherSuites: [ECDHE-ECDSA-AES128-GCM-SHA256]}\n  bind: 0.0.0.0\n- port: {number: 443, name: https-m, protocol: HTTPS}\n  hosts: [b.com]\n  tls: {mode: MUTUAL, credentialName: m, subjectAltNames: [client], verifyCertificateHash: [ab]}"));
     let paths: Vec<String> = of(&d, codes::NOT_ENFORCED)
         .into_iter()
         .map(|d| d.path)
         .collect();
-    assert_eq!(paths, vec!["spec.servers[0].tls", "spec.servers[0].bind"]);
+    assert_eq!(paths, vec!["spec.servers[0].bind"]);
+    let d = run(&doc(GW, "servers:\n- port: {number: 443, name: a, protocol: HTTPS}\n  hosts: [a.com]\n  tls: {mode: ISTIO_MUTUAL}\n- port: {number: 443, name: b, protocol: TLS}\n  hosts: [b.com]\n  tls: {mode: AUTO_PASSTHROUGH}\n- port: {number: 443, name: c, protocol: TLS}\n  hosts: [c.com]\n  tls: {mode: PASSTHROUGH}\n- port: {number: 443, name: d, protocol: HTTPS}\n  hosts: [d.com]\n  tls: {mode: MUTUAL, serverCertificate: /c, privateKey: /k, caCertificates: /ca, caCrl: /crl}\n- port: {number: 443, name: e, protocol: HTTPS}\n  hosts: [e.com]\n  tls: {mode: SIMPLE, credentialNames: [c1, c2]}"));
+    let ne = of(&d, codes::NOT_ENFORCED);
+    let paths: Vec<&str> = ne.iter().map(|d| d.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        vec![
+            "spec.servers[0].tls.mode",
+            "spec.servers[1].tls.mode",
+            "spec.servers[2].tls.mode",
+            "spec.servers[3].tls.caCrl",
+            "spec.servers[4].tls.credentialNames",
+        ]
+    );
+    assert!(ne[0].message.contains("Istio's CA"), "{}", ne[0].message);
 }
 
 #[test]

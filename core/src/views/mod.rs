@@ -1,4 +1,4 @@
-//! Views: the compiled [`RouteTable`] as `istioctl proxy-config listeners|routes|clusters|endpoints`
+//! Views: the compiled [`RouteTable`] as `istioctl proxy-config listeners|routes|clusters|endpoints|secret`
 //! prints it, and a routing [`Decision`](crate::route::Decision) as the JSON the simulator (CLI and browser) shows.
 //!
 //! Every view is a list of serde-serializable rows (the JSON output) plus a text renderer with
@@ -19,18 +19,17 @@
 //! assert!(text.contains("web.default.svc.cluster.local"));
 //! ```
 //!
-//! One module per table (`listeners`, `routes`, `clusters`, `endpoints`: its rows, how they are
-//! built and rendered), `decision` for one routing decision (JSON and the person-readable
+//! One module per table (`listeners`, `routes`, `clusters`, `endpoints`, `secrets`: its rows,
+//! how they are built and rendered; `secrets` takes the caller's "now" and certificate files), `decision` for one routing decision (JSON and the person-readable
 //! explanation with its trace) and `tally` for many.
-
-use crate::table::*;
-use serde_json::{json, Value};
 
 mod clusters;
 mod decision;
 mod endpoints;
 mod listeners;
 mod routes;
+#[cfg(feature = "certs")]
+mod secrets;
 mod tally;
 
 #[cfg(test)]
@@ -39,8 +38,10 @@ mod tests;
 pub use clusters::{clusters, lb_detail, render_clusters, ClusterRow, LbDetail};
 pub use decision::{decision_json, decision_json_for, render_decision};
 pub use endpoints::{endpoints, render_endpoints, EndpointRow};
-pub use listeners::{listeners, render_listeners, ListenerRow};
+pub use listeners::{listeners, render_listeners, tls_mode_name, ListenerRow};
 pub use routes::{render_routes, routes, RouteRow};
+#[cfg(feature = "certs")]
+pub use secrets::{render_secrets, secrets, SecretRow};
 pub use tally::Tally;
 
 /// How many domains the DOMAINS column shows before abbreviating with `+N more`.
@@ -70,14 +71,21 @@ pub fn describe_domains(domains: &[String]) -> String {
     )
 }
 
-/// All four views in one JSON object (`listeners`, `routes`, `clusters`, `endpoints`).
-pub fn tables_json(t: &RouteTable) -> Value {
-    json!({
+#[cfg(feature = "certs")]
+/// All five views in one JSON object (`listeners`, `routes`, `clusters`, `endpoints`,
+/// `secrets`), the secrets at `now` (Unix seconds) with the certificate files the caller read.
+pub fn tables_json(
+    t: &crate::table::RouteTable,
+    files: &crate::certs::FileContents,
+    now: i64,
+) -> serde_json::Value {
+    serde_json::json!({
         "proxy": t.proxy,
         "listeners": listeners(t),
         "routes": routes(t),
         "clusters": clusters(t),
         "endpoints": endpoints(t),
+        "secrets": secrets(t, files, now),
     })
 }
 

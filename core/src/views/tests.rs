@@ -4,6 +4,8 @@ use crate::config::ProxyIdentity;
 use crate::lb::SplitMix64;
 use crate::resources::{load, LoadOptions};
 use crate::route::{decide, LbState, Request};
+use crate::table::*;
+use serde_json::Value;
 
 const SEED: &str = r#"
 apiVersion: v1
@@ -275,4 +277,188 @@ fn tally_counts_clusters_endpoints_and_statuses() {
     let n: u64 = tally.endpoint.values().sum();
     assert_eq!(n, 2);
     assert!(tally.render().contains("forwarded"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTPS: listeners per filter chain, secrets
+
+#[cfg(feature = "certs")]
+mod tls {
+    use super::super::*;
+    use crate::certs::testing::*;
+    use crate::certs::FileContents;
+    use crate::table::RouteTable;
+
+    /// An HTTPS server on 443 for a.example.com with the Secret a-cert.
+    fn simple_a() -> String {
+        https(
+            "https-a",
+            "a.example.com",
+            "{mode: SIMPLE, credentialName: a-cert}",
+        )
+    }
+
+    /// Port 443 (listener 8443): two HTTPS servers (a: SIMPLE for two hosts, b: MUTUAL for
+    /// any host) and a plaintext server on the same port; port 80 plaintext.
+    fn https_gateway() -> (RouteTable, Pair, Pair) {
+        let a = leaf("a.example.com", (2020, 2040), 0x1a);
+        let b = leaf("b.example.com", (2010, 2012), 0x1b);
+        let docs = vec![
+            gateway(&[
+                "{port: {number: 443, name: https-a, protocol: HTTPS}, hosts: [a.example.com, \"istio-system/www.a.example.com\"], tls: {mode: SIMPLE, credentialName: a-cert}}",
+                &https("https-b", "*", "{mode: MUTUAL, credentialName: b-cert}"),
+                "{port: {number: 80, name: http, protocol: HTTP}, hosts: [\"*\"]}",
+            ]),
+            secret("a-cert", &a.cert, &a.key, None),
+            secret("b-cert", &b.cert, &b.key, Some(&ca("Root CA"))),
+        ];
+        let (_, t, d) = compile_gateway(&docs);
+        assert!(
+            d.iter().all(|d| d.severity != crate::diag::Severity::Error),
+            "{d:?}"
+        );
+        (t, a, b)
+    }
+
+    #[test]
+    fn an_https_listener_has_one_row_per_filter_chain_with_sni_and_tls_mode() {
+        let (t, _, _) = https_gateway();
+        let rows = listeners(&t);
+        let cells: Vec<(u32, &str, &str)> = rows
+            .iter()
+            .map(|r| (r.port, r.match_.as_str(), r.destination.as_str()))
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                (8080, "ALL", "Route: http.8080"),
+                (
+                    8443,
+                    "SNI: a.example.com,www.a.example.com; Trans: tls (SIMPLE)",
+                    "Route: https.443.https-a.gw.istio-system"
+                ),
+                (
+                    8443,
+                    "Trans: tls (MUTUAL)",
+                    "Route: https.443.https-b.gw.istio-system"
+                ),
+            ]
+        );
+        assert_eq!(rows[1].tls_mode, Some("SIMPLE"));
+        assert_eq!(rows[1].certificate.as_deref(), Some("kubernetes://a-cert"));
+        assert_eq!(rows[2].ca.as_deref(), Some("kubernetes://b-cert-cacert"));
+        assert_eq!(rows[2].server, Some(1));
+        let text = render_listeners(&rows);
+        assert!(
+            text.contains("0.0.0.0    8443  SNI: a.example.com,www.a.example.com; Trans: tls (SIMPLE)  Route: https.443.https-a.gw.istio-system"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_plaintext_server_beside_tls_ones_is_the_raw_buffer_chain() {
+        let a = leaf("a.example.com", (2020, 2040), 1);
+        let (_, t, _) = compile_gateway(&[
+            gateway(&[
+                &simple_a(),
+                "{port: {number: 443, name: http-plain, protocol: HTTP}, hosts: [\"*\"]}",
+            ]),
+            secret("a-cert", &a.cert, &a.key, None),
+        ]);
+        let rows = listeners(&t);
+        let m: Vec<&str> = rows.iter().map(|r| r.match_.as_str()).collect();
+        assert_eq!(
+            m,
+            [
+                "SNI: a.example.com; Trans: tls (SIMPLE)",
+                "Trans: raw_buffer"
+            ]
+        );
+        assert_eq!(rows[1].destination, "Route: http.8443");
+    }
+
+    #[test]
+    fn secrets_show_type_status_validity_serial_dates_and_fingerprint_never_a_key() {
+        let (t, a, _) = https_gateway();
+        let rows = secrets(&t, &FileContents::new(), jan1(2030));
+        let cells: Vec<(&str, &str, &str, bool, &str)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.resource_name.as_str(),
+                    r.type_,
+                    r.status,
+                    r.valid_cert,
+                    r.serial_number.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                ("kubernetes://a-cert", "Cert Chain", "ACTIVE", true, "1a"),
+                ("kubernetes://b-cert", "Cert Chain", "ACTIVE", false, "1b"),
+                ("kubernetes://b-cert-cacert", "CA", "ACTIVE", true, "1"),
+            ]
+        );
+        assert_eq!(rows[0].not_after, "2040-01-01T00:00:00Z");
+        assert_eq!(rows[0].not_before, "2020-01-01T00:00:00Z");
+        assert_eq!(rows[0].key_matches, Some(true));
+        assert_eq!(rows[0].source, "Secret istio-system/a-cert");
+        let fp = &crate::certs::parse_certificates(a.cert.as_bytes()).unwrap()[0].sha256;
+        assert_eq!(&rows[0].sha256, fp);
+        let text = render_secrets(&rows);
+        assert!(text.starts_with(
+            "RESOURCE NAME               TYPE        STATUS  VALID CERT  SERIAL NUMBER  NOT AFTER             NOT BEFORE            SHA-256\n"
+        ), "{text}");
+        assert!(text.contains(&format!("kubernetes://a-cert         Cert Chain  ACTIVE  true        1a             2040-01-01T00:00:00Z  2020-01-01T00:00:00Z  {fp}")), "{text}");
+        let json =
+            serde_json::to_string(&tables_json(&t, &FileContents::new(), jan1(2030))).unwrap();
+        assert!(json.contains("\"secrets\""));
+        for leak in [
+            "PRIVATE KEY",
+            "BEGIN CERTIFICATE",
+            a.key.lines().nth(1).unwrap(),
+        ] {
+            assert!(!json.contains(leak), "{leak}");
+            assert!(!text.contains(leak), "{leak}");
+        }
+    }
+
+    #[test]
+    fn unusable_secrets_are_warming_and_unread_files_unknown() {
+        let a = leaf("a.example.com", (2020, 2040), 1);
+        let b = leaf("b.example.com", (2020, 2040), 2);
+        let (_, t, _) = compile_gateway(&[
+            gateway(&[
+                &simple_a(),
+                &https(
+                    "https-f",
+                    "f.example.com",
+                    "{mode: SIMPLE, serverCertificate: /c.pem, privateKey: /k.pem}",
+                ),
+            ]),
+            secret("a-cert", &a.cert, &b.key, None),
+        ]);
+        let rows = secrets(&t, &FileContents::new(), jan1(2030));
+        assert_eq!(rows[0].status, "WARMING");
+        assert!(!rows[0].valid_cert);
+        assert_eq!(rows[0].key_matches, Some(false));
+        assert_eq!(rows[1].resource_name, "file-cert:/c.pem~/k.pem");
+        assert_eq!(rows[1].status, "UNKNOWN");
+        assert_eq!(rows[1].files, ["/c.pem", "/k.pem"]);
+        assert!(
+            rows[1].notes.iter().any(|n| n.contains("/c.pem: not read")),
+            "{:?}",
+            rows[1].notes
+        );
+        let mut files = FileContents::new();
+        files.insert("/c.pem".into(), Ok(a.cert.clone().into_bytes()));
+        files.insert("/k.pem".into(), Ok(a.key.clone().into_bytes()));
+        let rows = secrets(&t, &files, jan1(2030));
+        assert_eq!((rows[1].status, rows[1].valid_cert), ("ACTIVE", true));
+        files.insert("/k.pem".into(), Err("permission denied".into()));
+        let rows = secrets(&t, &files, jan1(2030));
+        assert_eq!(rows[1].status, "WARMING");
+    }
 }
