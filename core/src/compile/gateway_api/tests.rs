@@ -997,3 +997,58 @@ fn absurd_gateway_api_input_compiles_and_routes_without_panicking() {
         }
     }
 }
+
+#[test]
+fn an_https_listener_terminates_tls_with_its_certificate_refs_secret_and_keeps_its_own_routes() {
+    let pem = |label: &str| format!("-----BEGIN {label}-----\n    MIIB\n    -----END {label}-----");
+    let secret = format!(
+        "\napiVersion: v1\nkind: Secret\nmetadata: {{name: shop-cert, namespace: infra}}\ntype: kubernetes.io/tls\nstringData:\n  tls.crt: |\n    {}\n  tls.key: |\n    {}\n",
+        pem("CERTIFICATE"),
+        pem("PRIVATE KEY")
+    );
+    let gw = listener_gateway(
+        "  - {name: web, port: 80, protocol: HTTP, hostname: shop.example.com}\n  - {name: secure, port: 443, protocol: HTTPS, hostname: shop.example.com, tls: {mode: Terminate, certificateRefs: [{name: shop-cert}]}}",
+    );
+    let route = route_yaml(
+        "shop",
+        "infra",
+        "  hostnames: [shop.example.com]\n  rules:\n  - backendRefs: [{name: a, port: 8080}]",
+    );
+    let (t, diags) = compile(&resources(&format!("{secret}---{gw}---{route}")), &proxy());
+    assert!(
+        !diags.iter().any(|d| d.code.starts_with("MR05")),
+        "{diags:?}"
+    );
+    let l = t.listener(443).expect("the HTTPS listener");
+    assert!(!l.plaintext, "only an HTTPS listener on 443");
+    assert_eq!(l.filter_chains.len(), 1);
+    let c = &l.filter_chains[0];
+    assert_eq!(c.name, "https.443.secure.gw.infra");
+    assert_eq!(c.server_names, ["shop.example.com"]);
+    assert_eq!(c.tls.certificate, "kubernetes://shop-cert");
+    let rc = &t.route_configs[l.route_config_for(c.name.as_bytes())];
+    assert!(rc.find_virtual_host("shop.example.com").is_some());
+    // The plaintext listener on 80 is untouched.
+    assert!(t
+        .listener(80)
+        .is_some_and(|l| l.plaintext && l.filter_chains.is_empty()));
+}
+
+#[test]
+fn an_https_listener_whose_secret_is_missing_is_mr0501() {
+    let gw = listener_gateway(
+        "  - {name: secure, port: 443, protocol: HTTPS, tls: {mode: Terminate, certificateRefs: [{name: nowhere}]}}",
+    );
+    let route = route_yaml(
+        "shop",
+        "infra",
+        "  rules:\n  - backendRefs: [{name: a, port: 8080}]",
+    );
+    let (t, diags) = compile(&resources(&format!("{gw}---{route}")), &proxy());
+    let d = diags
+        .iter()
+        .find(|d| d.code == crate::compile::TLS_CREDENTIAL)
+        .unwrap_or_else(|| panic!("{diags:?}"));
+    assert_eq!(d.path, "spec.listeners[0].tls.certificateRefs[0]");
+    assert!(t.listener(443).is_none_or(|l| l.filter_chains.is_empty()));
+}
