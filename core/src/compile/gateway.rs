@@ -231,23 +231,7 @@ impl<'a> Cx<'a> {
                 }
             }
         }
-        // Catch-all routes move last, keeping the relative order of the rest (SortVHostRoutes).
-        for vh in &mut vhosts {
-            let (rest, catch): (Vec<Route>, Vec<Route>) = std::mem::take(&mut vh.routes)
-                .into_iter()
-                .partition(|r| !r.matcher.is_catch_all());
-            vh.routes = rest;
-            vh.routes.extend(catch);
-        }
-        if vhosts.is_empty() {
-            // No VirtualService bound: a blackhole vhost with no routes ⇒ 404.
-            vhosts.push(VirtualHost {
-                name: format!("blackhole:{}", first_port.unwrap_or(lport)),
-                domains: vec!["*".into()],
-                routes: Vec::new(),
-                require_tls: false,
-            });
-        }
+        finish_vhosts(&mut vhosts, first_port.unwrap_or(lport));
         vhosts
     }
 
@@ -274,6 +258,26 @@ impl<'a> Cx<'a> {
     }
 
     // -----------------------------------------------------------------------------------------
+}
+
+/// Catch-all routes move last, keeping the relative order of the rest (SortVHostRoutes); with
+/// no VirtualService bound, a blackhole vhost with no routes ⇒ 404.
+pub(super) fn finish_vhosts(vhosts: &mut Vec<VirtualHost>, port: u32) {
+    for vh in vhosts.iter_mut() {
+        let (rest, catch): (Vec<Route>, Vec<Route>) = std::mem::take(&mut vh.routes)
+            .into_iter()
+            .partition(|r| !r.matcher.is_catch_all());
+        vh.routes = rest;
+        vh.routes.extend(catch);
+    }
+    if vhosts.is_empty() {
+        vhosts.push(VirtualHost {
+            name: format!("blackhole:{port}"),
+            domains: vec!["*".into()],
+            routes: Vec::new(),
+            require_tls: false,
+        });
+    }
 }
 
 fn server_port(g: &Object<Gateway>, si: usize) -> u32 {

@@ -444,21 +444,7 @@ impl<'a> Cx<'a> {
         else {
             return;
         };
-        for vh in &mut vhosts {
-            let (rest, catch): (Vec<Route>, Vec<Route>) = std::mem::take(&mut vh.routes)
-                .into_iter()
-                .partition(|r| !r.matcher.is_catch_all());
-            vh.routes = rest;
-            vh.routes.extend(catch);
-        }
-        if vhosts.is_empty() {
-            vhosts.push(VirtualHost {
-                name: format!("blackhole:{port}"),
-                domains: vec!["*".into()],
-                routes: Vec::new(),
-                require_tls: false,
-            });
-        }
+        super::gateway::finish_vhosts(&mut vhosts, port);
         let name = format!(
             "https.{port}.{}.{}.{}",
             server.section_name, g.meta.name, g.meta.namespace
@@ -574,22 +560,8 @@ impl<'a> Cx<'a> {
                 None => all.push(vh),
             }
         }
-        // SortVHostRoutes: catch-all routes last, the rest in order.
-        for vh in &mut all {
-            let (rest, catch): (Vec<Route>, Vec<Route>) = std::mem::take(&mut vh.routes)
-                .into_iter()
-                .partition(|r| !r.matcher.is_catch_all());
-            vh.routes = rest;
-            vh.routes.extend(catch);
-        }
-        if all.is_empty() {
-            all.push(VirtualHost {
-                name: format!("blackhole:{port}"),
-                domains: vec!["*".into()],
-                routes: Vec::new(),
-                require_tls: false,
-            });
-        }
+        // SortVHostRoutes: catch-all routes last, the rest in order; a blackhole when empty.
+        super::gateway::finish_vhosts(&mut all, port);
         let rc_name = format!("http.{port}");
         match self.table.listener_index.get(&port) {
             Some(&li) => {
