@@ -94,24 +94,35 @@ fuzz_target!(|data: &[u8]| {
     if let Some(ep) = steering.first() {
         assert!(p.reply.is_none(), "local reply with a steering header left");
         let list = std::str::from_utf8(ep).expect("filter writes UTF-8");
-        // One entry per attempt, each an endpoint of the table.
-        for ep in list.split(',') {
-            assert!(
-                endpoints.contains(&ep),
-                "steers to {ep}, not an endpoint of the table"
-            );
-        }
-        // No cluster header: the bootstrap routes' default, the shared upstream cluster. One:
-        // a service with an Envoy cluster of its own (connection-pool limits).
         let cluster = get(CLUSTER_HEADER);
         assert!(cluster.len() <= 1, "several cluster headers: {cluster:?}");
-        if let Some(cluster) = cluster.first() {
-            let cluster = std::str::from_utf8(cluster).expect("utf-8");
+        let cluster = cluster
+            .first()
+            .map(|c| std::str::from_utf8(c).expect("utf-8"));
+        if cluster == Some(meshroute_core::table::PASSTHROUGH_CLUSTER) {
+            // ALLOW_ANY: one IP:PORT, the request's own destination (its authority), never a
+            // name — the ORIGINAL_DST cluster cannot resolve one.
             assert!(
-                cluster != UPSTREAM_CLUSTER
-                    && t.cluster(cluster).is_some_and(|c| c.needs_own_envoy_cluster()),
-                "cluster header {cluster} names no cluster of its own"
+                list.parse::<std::net::SocketAddr>().is_ok(),
+                "passthrough steers to {list:?}, not one IP:PORT"
             );
+        } else {
+            // One entry per attempt, each an endpoint of the table.
+            for ep in list.split(',') {
+                assert!(
+                    endpoints.contains(&ep),
+                    "steers to {ep}, not an endpoint of the table"
+                );
+            }
+            // No cluster header: the bootstrap routes' default, the shared upstream cluster.
+            // One: a service with an Envoy cluster of its own (connection-pool limits).
+            if let Some(cluster) = cluster {
+                assert!(
+                    cluster != UPSTREAM_CLUSTER
+                        && t.cluster(cluster).is_some_and(|c| c.needs_own_envoy_cluster()),
+                    "cluster header {cluster} names no cluster of its own"
+                );
+            }
         }
     } else if p.reply.is_none() {
         let aborted = !get("x-envoy-fault-abort-request").is_empty()

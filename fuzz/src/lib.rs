@@ -224,19 +224,31 @@ pub fn assert_decision_invariants(t: &RouteTable, d: &Decision) {
         .get(f.cluster as usize)
         .unwrap_or_else(|| panic!("forward to cluster index {} out of range", f.cluster));
     assert_eq!(f.cluster_name, c.name, "cluster name and index disagree");
-    let i = f
-        .endpoint
-        .unwrap_or_else(|| panic!("decide forwarded to {} without an endpoint", c.name));
-    assert!(
-        i < c.endpoints.len(),
-        "endpoint index {i} outside {}",
-        c.name
-    );
-    assert_eq!(
-        f.endpoint_address,
-        Some(c.endpoints[i].address.as_str()),
-        "endpoint address is not the cluster's endpoint {i}"
-    );
+    if c.name == meshroute_core::table::PASSTHROUGH_CLUSTER {
+        // ALLOW_ANY: Envoy's ORIGINAL_DST takes the request's own destination (an IP:PORT
+        // authority), never one of the table's endpoints.
+        assert!(f.endpoint.is_none(), "a passthrough decision picked a table endpoint");
+        if let Some(a) = &f.original_dst {
+            assert!(
+                a.parse::<std::net::SocketAddr>().is_ok(),
+                "passthrough destination {a:?} is not IP:PORT"
+            );
+        }
+    } else {
+        let i = f
+            .endpoint
+            .unwrap_or_else(|| panic!("decide forwarded to {} without an endpoint", c.name));
+        assert!(
+            i < c.endpoints.len(),
+            "endpoint index {i} outside {}",
+            c.name
+        );
+        assert_eq!(
+            f.endpoint_address,
+            Some(c.endpoints[i].address.as_str()),
+            "endpoint address is not the cluster's endpoint {i}"
+        );
+    }
     let r = decided_route(t, d).expect("a forwarded decision names its route");
     let Action::Forward(dests) = &r.action else {
         panic!("forwarded through a route whose action is not Forward");
