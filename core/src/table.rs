@@ -398,33 +398,39 @@ impl Listener {
     /// wildcard, then a chain without server names. None: the handshake is refused (or, with
     /// plaintext servers and no SNI, the plaintext chain serves).
     pub fn chain_for_sni(&self, sni: &str) -> Option<&FilterChain> {
-        let sni = sni.to_ascii_lowercase();
-        if let Some(c) = self
-            .filter_chains
-            .iter()
-            .find(|c| c.server_names.contains(&sni))
-        {
-            return Some(c);
-        }
-        let mut best: Option<(&FilterChain, usize)> = None;
-        for c in &self.filter_chains {
-            for n in &c.server_names {
-                if let Some(suffix) = n.strip_prefix('*') {
-                    if sni.len() > suffix.len()
-                        && sni.ends_with(suffix)
-                        && best.is_none_or(|(_, l)| suffix.len() > l)
-                    {
-                        best = Some((c, suffix.len()));
-                    }
-                }
-            }
-        }
-        best.map(|(c, _)| c).or_else(|| {
+        by_server_name(&self.filter_chains, |c| &c.server_names, sni).or_else(|| {
             self.filter_chains
                 .iter()
                 .find(|c| c.server_names.is_empty())
         })
     }
+}
+
+/// Envoy's `filter_chain_match.server_names` choice among `chains` (filter_chain_manager_impl.cc):
+/// an exact server name, then the longest `*.suffix` wildcard. None: no chain names this SNI.
+fn by_server_name<'a, T>(
+    chains: impl IntoIterator<Item = &'a T> + Clone,
+    names: impl Fn(&T) -> &[String],
+    sni: &str,
+) -> Option<&'a T> {
+    let sni = sni.to_ascii_lowercase();
+    if let Some(c) = chains.clone().into_iter().find(|c| names(c).contains(&sni)) {
+        return Some(c);
+    }
+    let mut best: Option<(&T, usize)> = None;
+    for c in chains {
+        for n in names(c) {
+            if let Some(suffix) = n.strip_prefix('*') {
+                if sni.len() > suffix.len()
+                    && sni.ends_with(suffix)
+                    && best.is_none_or(|(_, l)| suffix.len() > l)
+                {
+                    best = Some((c, suffix.len()));
+                }
+            }
+        }
+    }
+    best.map(|(c, _)| c)
 }
 
 /// One HTTPS server of a gateway: a filter chain terminating TLS, chosen by SNI, with its own
@@ -485,28 +491,9 @@ impl TcpListener {
     /// The chain Envoy picks for a connection: TLS passthrough chains by SNI (exact, then the
     /// longest `*.` wildcard, then one without names), a TCP chain for anything else.
     pub fn chain_for(&self, sni: Option<&str>) -> Option<&TcpChain> {
-        if let Some(sni) = sni {
-            let sni = sni.to_ascii_lowercase();
-            let tls = || self.chains.iter().filter(|c| c.tls_passthrough);
-            if let Some(c) = tls().find(|c| c.server_names.contains(&sni)) {
-                return Some(c);
-            }
-            let mut best: Option<(&TcpChain, usize)> = None;
-            for c in tls() {
-                for n in &c.server_names {
-                    if let Some(suffix) = n.strip_prefix('*') {
-                        if sni.len() > suffix.len()
-                            && sni.ends_with(suffix)
-                            && best.is_none_or(|(_, l)| suffix.len() > l)
-                        {
-                            best = Some((c, suffix.len()));
-                        }
-                    }
-                }
-            }
-            if let Some((c, _)) = best {
-                return Some(c);
-            }
+        let tls = self.chains.iter().filter(|c| c.tls_passthrough);
+        if let Some(c) = sni.and_then(|sni| by_server_name(tls, |c| &c.server_names, sni)) {
+            return Some(c);
         }
         self.chains
             .iter()
